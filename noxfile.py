@@ -1,0 +1,161 @@
+"""Every check of the repository: `nox` runs them all, `nox -s NAME` one.
+
+Sessions:
+    lint         ruff, mypy, buf lint, buf breaking, generated code up to date
+    tests        the Python package's tests (pytest) and the code generator's
+    sb3          an unmodified Stable-Baselines3 PPO trains through ClientEnv
+    csharp       builds the C# core with mono, runs its NUnit tests, builds its peer
+    conformance  every binding's peer against the Python reference
+    bench        side-by-side benchmarks (`nox -s bench -- --quick` for a short run)
+    bench-smoke  the short benchmark run, part of the default `nox`
+    generate     regenerates every binding's protocol code from proto/rlay/v1
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PYTHON_SRC = ROOT / "python" / "src"
+PROTO_DIR = ROOT / "proto"
+PROTO_FILES = sorted(str(p.relative_to(ROOT)) for p in (PROTO_DIR / "rlay" / "v1").glob("*.proto"))
+# The image of the last released contract; `buf breaking` compares against it.
+BREAKING_BASELINE = PROTO_DIR / "baseline" / "rlay-v1.binpb"
+# protoc and the gRPC plugin come from grpcio-tools; its protoc decides the
+# protobuf runtime the generated Python code needs (python/pyproject.toml).
+GRPCIO_TOOLS = "grpcio-tools==1.85.1"
+LINT_TOOLS = ["ruff==0.17.6", "mypy==2.4.1", "types-protobuf", "grpc-stubs"]
+TEST_TOOLS = ["pytest>=8", "pytest-timeout", "hypothesis>=6.100"]
+PYTHON_TREES = ["python/src/rlay", "python/tests", "codegen", "conformance", "bench", "noxfile.py"]
+
+nox.options.sessions = ["lint", "tests", "sb3", "csharp", "conformance", "bench-smoke"]
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def install_rlay(session: nox.Session, extras: str = "all") -> None:
+    session.install("-e", f"./python[{extras}]")
+
+
+def buf(session: nox.Session, *args: str) -> None:
+    """Run buf from the npm package @bufbuild/buf (pinned in package.json)."""
+    binary = ROOT / "node_modules" / ".bin" / "buf"
+    if not binary.exists():
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+    session.run(str(binary), *args, external=True)
+
+
+def generate_python(out_dir: Path) -> None:
+    """Python protobuf code into out_dir (a source root: rlay/v1/*_pb2.py)."""
+    import grpc_tools.protoc  # type: ignore[import-untyped]
+
+    include = str(Path(grpc_tools.protoc.__file__).parent / "_proto")
+    common = ["protoc", f"-I{PROTO_DIR}", f"-I{include}"]
+    messages = [f"--python_out={out_dir}", f"--pyi_out={out_dir}", *PROTO_FILES]
+    service = [f"--grpc_python_out={out_dir}", "proto/rlay/v1/service.proto"]
+    for args in (common + messages, common + service):
+        if grpc_tools.protoc.main(args) != 0:
+            raise RuntimeError(f"protoc failed: {' '.join(args)}")
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate the protocol code of every binding from proto/rlay/v1."""
+    session.install(GRPCIO_TOOLS)
+    session.run("python", "-c", "import noxfile; noxfile.generate_python(noxfile.PYTHON_SRC)")
+    session.run("python", "codegen/generate.py")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Style, types, the contract's lint and compatibility, generated code freshness."""
+    session.install(*LINT_TOOLS, GRPCIO_TOOLS, *TEST_TOOLS)
+    install_rlay(session)
+    session.run("ruff", "check", *PYTHON_TREES)
+    session.run("ruff", "format", "--check", *PYTHON_TREES)
+    session.run("mypy", "--config-file", "python/pyproject.toml", "python/src/rlay")
+    buf(session, "lint")
+    buf(session, "breaking", "--against", str(BREAKING_BASELINE.relative_to(ROOT)))
+    session.run("python", "-c", "import noxfile; noxfile.check_python_generated()")
+    session.run("python", "codegen/generate.py", "--check")
+
+
+def check_python_generated() -> None:
+    """Fail when python/src/rlay/v1 differs from what the .proto files give."""
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_python(Path(tmp))
+        fresh = Path(tmp) / "rlay" / "v1"
+        committed = PYTHON_SRC / "rlay" / "v1"
+        stale = [
+            path.name
+            for path in sorted(fresh.iterdir())
+            if not (committed / path.name).exists()
+            or (committed / path.name).read_bytes() != path.read_bytes()
+        ]
+        if stale:
+            raise SystemExit(
+                f"generated Python code is stale ({', '.join(stale)}): run `nox -s generate`"
+            )
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The Python package's tests and the code generator's tests."""
+    session.install(*TEST_TOOLS, GRPCIO_TOOLS)
+    install_rlay(session)
+    session.run("pytest", "-q", "-m", "not sb3", "python/tests", "codegen/tests", *session.posargs)
+
+
+@nox.session
+def sb3(session: nox.Session) -> None:
+    """Stable-Baselines3 PPO, unmodified, trains through ClientEnv."""
+    # torch==2.13.0 is the CPU build; other versions pull gigabytes of CUDA.
+    session.install("torch==2.13.0", "stable-baselines3>=2.3", *TEST_TOOLS)
+    install_rlay(session)
+    session.run("pytest", "-q", "-m", "sb3", "python/tests", *session.posargs)
+
+
+@nox.session
+def csharp(session: nox.Session) -> None:
+    """Build the C# core with mcs, run its NUnit tests under mono, build its peer."""
+    for tool in ("mcs", "mono", "nunit-console"):
+        if shutil.which(tool) is None:
+            message = f"{tool} not found: apt-get install mono-mcs mono-runtime nunit-console"
+            if in_ci():
+                session.error(message)
+            session.skip(message)
+    session.run("python", "csharp-unity/Tools~/build.py", *session.posargs)
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """Every registered peer, both dial directions, against the Python reference."""
+    session.install(*TEST_TOOLS)
+    install_rlay(session)
+    session.run("pytest", "-q", "conformance", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Side-by-side benchmarks (`nox -s bench -- --quick` for the short run)."""
+    session.install("matplotlib", "psutil")
+    install_rlay(session)
+    session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session(name="bench-smoke")
+def bench_smoke(session: nox.Session) -> None:
+    """The quick benchmark run, as a smoke test of the harness (no thresholds)."""
+    session.install("matplotlib", "psutil")
+    install_rlay(session)
+    session.run("python", "bench/run.py", "--quick")
