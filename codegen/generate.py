@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Regenerate every binding's protocol code from proto/rlay/v1 with protoc-gen-rlay.
+
+    python codegen/generate.py           # write the generated files
+    python codegen/generate.py --check   # fail when the committed files are stale
+
+For each backend this runs exactly::
+
+    python -m grpc_tools.protoc -Iproto --plugin=protoc-gen-rlay=codegen/protoc-gen-rlay \\
+        --rlay_out=lang=LANG:OUT_DIR proto/rlay/v1/*.proto
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGIN = ROOT / "codegen" / "protoc-gen-rlay"
+PROTO_ROOT = ROOT / "proto"
+
+# Backend name -> the folder (relative to the repository) its files are committed in.
+OUTPUTS: dict[str, str] = {
+    "csharp": "csharp-unity/Runtime/Core/Generated",
+}
+
+# Files in an output folder the generator does not own (Unity's .meta files).
+IGNORED_SUFFIXES = (".meta",)
+
+
+def proto_files() -> list[str]:
+    return sorted(
+        str(p.relative_to(ROOT)) for p in (PROTO_ROOT / "rlay" / "v1").glob("*.proto")
+    )
+
+
+def run_protoc(lang: str, out_dir: Path) -> None:
+    """Run protoc with the plugin for one backend into out_dir (created if needed)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "grpc_tools.protoc",
+        f"-I{PROTO_ROOT.relative_to(ROOT)}",
+        f"--plugin=protoc-gen-rlay={PLUGIN.relative_to(ROOT)}",
+        f"--rlay_out=lang={lang}:{out_dir}",
+        *proto_files(),
+    ]
+    result = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"protoc failed for lang={lang}:\n{result.stderr.strip()}")
+
+
+def owned_files(folder: Path) -> set[str]:
+    if not folder.exists():
+        return set()
+    return {
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.endswith(IGNORED_SUFFIXES)
+    }
+
+
+def stale_files(fresh: Path, committed: Path) -> list[str]:
+    """Files that differ, are missing, or should no longer exist."""
+    fresh_files, committed_files = owned_files(fresh), owned_files(committed)
+    stale = sorted(committed_files - fresh_files)
+    for name in sorted(fresh_files):
+        if name not in committed_files or not filecmp.cmp(
+            fresh / name, committed / name, shallow=False
+        ):
+            stale.append(name)
+    return stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="fail if committed output is stale"
+    )
+    args = parser.parse_args(argv)
+    failed = False
+    for lang, out in OUTPUTS.items():
+        committed = ROOT / out
+        if not args.check:
+            for name in owned_files(committed):
+                (committed / name).unlink()
+            run_protoc(lang, committed)
+            print(f"generated {lang} into {out}")
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            run_protoc(lang, Path(tmp))
+            stale = stale_files(Path(tmp), committed)
+        if stale:
+            failed = True
+            print(
+                f"{out} is stale ({', '.join(stale)}): run `python codegen/generate.py`"
+            )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

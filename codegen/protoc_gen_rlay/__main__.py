@@ -1,0 +1,3 @@
+from protoc_gen_rlay.plugin import main
+
+main()
