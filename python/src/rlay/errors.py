@@ -41,6 +41,10 @@ class ConnectionClosed(RlayError):
     """The peer closed the connection, or died, while we were talking to it."""
 
 
+class Unreachable(ConnectionClosed):
+    """Nothing accepted a connection at the address (refused, no socket file, no answer)."""
+
+
 class Timeout(RlayError, TimeoutError):
     """A blocking wait ran past its timeout."""
 
