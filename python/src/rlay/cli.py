@@ -1,0 +1,220 @@
+"""The ``rlay`` command.
+
+::
+
+    rlay serve CartPole-v1 --address tcp://127.0.0.1:7000   # host an env; ClientEnv dials it
+    rlay dial CartPole-v1 -rlay-address tcp://127.0.0.1:7000 # dial a ServerEnv
+    rlay info tcp://127.0.0.1:7000                           # describe a listening env
+    rlay demo                                                # CartPole both ways, timed
+
+``serve`` prints ``rlay: listening on ADDR`` as its first line of stdout, so scripts
+can start it with port 0 and read the port it got.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
+
+from rlay._version import __version__
+from rlay.errors import RlayError
+from rlay.session import AgentSession, EnvDescription
+
+__all__ = ["build_parser", "main"]
+
+logger = logging.getLogger("rlay.cli")
+
+_AUTORESET_CHOICES = ["next_step", "same_step", "disabled"]
+
+
+def _common(verbose_only: bool = False) -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log more (twice: debug)"
+    )
+    return parent
+
+
+def _env_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("env_id", metavar="ENV_ID", help="a Gymnasium id, e.g. CartPole-v1")
+    parser.add_argument("--num-envs", type=int, default=1, help="sub-environments (default 1)")
+    parser.add_argument(
+        "--autoreset-mode",
+        choices=_AUTORESET_CHOICES,
+        default=None,
+        help="default: disabled for one env, next_step for more",
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("RLAY_TOKEN") or None,
+        help="shared secret the agent must present (default: $RLAY_TOKEN)",
+    )
+    parser.add_argument("--render-mode", default=None, help="render mode when the agent asks none")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``rlay`` command."""
+    parser = argparse.ArgumentParser(
+        prog="rlay", description="Expose a program as a Gymnasium environment, and use one."
+    )
+    parser.add_argument("--version", action="version", version=f"rlay {__version__}")
+    common = _common()
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve", parents=[common], help="host a Gymnasium env; agents dial it (ClientEnv)"
+    )
+    _env_options(serve)
+    serve.add_argument(
+        "--address", default="tcp://127.0.0.1:0", help="where to listen (default: a free port)"
+    )
+
+    dial = commands.add_parser(
+        "dial", parents=[common], help="host a Gymnasium env by dialling an agent (ServerEnv)"
+    )
+    _env_options(dial)
+    dial.add_argument(
+        "--address",
+        "-rlay-address",
+        dest="address",
+        default=os.environ.get("RLAY_ADDRESS") or None,
+        help="the agent's address (default: $RLAY_ADDRESS)",
+    )
+    dial.add_argument(
+        "--retry-timeout",
+        type=float,
+        default=30.0,
+        help="keep trying to connect for this many seconds (default 30)",
+    )
+
+    info = commands.add_parser("info", parents=[common], help="describe an env that listens")
+    info.add_argument("address", metavar="ADDR")
+    info.add_argument("--token", default=os.environ.get("RLAY_TOKEN") or None)
+    info.add_argument("--timeout", type=float, default=10.0, help="seconds to wait (default 10)")
+
+    demo = commands.add_parser(
+        "demo", parents=[common], help="CartPole through rlay both ways, with a random policy"
+    )
+    demo.add_argument("--steps", type=int, default=None, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit status (130 after Ctrl-C)."""
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    # A polite `kill` ends the command like Ctrl-C does: sessions closed, no traceback.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        handler = _COMMANDS[args.command]
+        return handler(args)
+    except KeyboardInterrupt:
+        print("rlay: interrupted", file=sys.stderr)
+        return 130
+    except (RlayError, OSError, ValueError) as error:
+        logger.debug("failed", exc_info=True)
+        print(f"rlay: error: {error}", file=sys.stderr)
+        return 1
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="rlay: %(levelname)s %(name)s: %(message)s")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from rlay.host import serve
+
+    host = serve(
+        args.env_id,
+        args.address,
+        num_envs=args.num_envs,
+        autoreset_mode=args.autoreset_mode,
+        token=args.token,
+        render_mode=args.render_mode,
+    )
+    try:
+        print(f"rlay: listening on {host.address}", flush=True)
+        host.serve_forever()
+    finally:
+        host.close()
+    return 0
+
+
+def _dial(args: argparse.Namespace) -> int:
+    from rlay.host import dial
+
+    if not args.address:
+        print(
+            "rlay: error: no address: pass --address, -rlay-address or set RLAY_ADDRESS",
+            file=sys.stderr,
+        )
+        return 2
+    logger.info("dialling %s", args.address)
+    dial(
+        args.env_id,
+        args.address,
+        num_envs=args.num_envs,
+        autoreset_mode=args.autoreset_mode,
+        token=args.token,
+        render_mode=args.render_mode,
+        retry_timeout=args.retry_timeout,
+    )
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from rlay.transports import connect
+
+    connection = connect(args.address, side="agent", timeout=args.timeout)
+    session = AgentSession(connection, timeout=args.timeout)
+    try:
+        description = session.hello(token=args.token)
+    finally:
+        session.close()
+    print(describe(description))
+    return 0
+
+
+def describe(description: EnvDescription) -> str:
+    """A readable, multi-line summary of an env's description."""
+    mode = description.autoreset_mode
+    rows: list[tuple[str, Any]] = [
+        ("env", description.env_id),
+        ("implementation", f"{description.implementation} {description.implementation_version}"),
+        ("capabilities", ", ".join(description.capabilities) or "-"),
+        ("observation space", description.observation_space),
+        ("action space", description.action_space),
+        ("num envs", description.num_envs),
+        ("autoreset mode", mode.name.lower() if mode is not None else "-"),
+        ("render modes", ", ".join(description.render_modes) or "-"),
+        ("render mode", description.render_mode or "-"),
+        ("render fps", description.render_fps if description.render_fps else "-"),
+        ("max episode steps", description.max_episode_steps or "-"),
+    ]
+    rows.extend((f"metadata.{key}", value) for key, value in description.metadata.items())
+    width = max(len(name) for name, _ in rows) + 1
+    return "\n".join(f"{name + ':':<{width}} {value}" for name, value in rows)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from rlay.demo import run_demo
+
+    steps = args.steps
+    if steps is None:
+        steps = int(os.environ.get("RLAY_DEMO_STEPS", "5000"))
+    run_demo(steps)
+    return 0
+
+
+_COMMANDS = {"serve": _serve, "dial": _dial, "info": _info, "demo": _demo}
