@@ -19,8 +19,8 @@ import pytest
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-import rlay  # noqa: E402
-from rlay.host import dial, serve  # noqa: E402
+import rlay
+from rlay.host import dial, serve
 
 TRANSPORTS = ["tcp", "unix", "grpc"]
 MODES = ["client", "server"]
@@ -118,9 +118,7 @@ class Opener:
             self._cleanups.append(agent.close)
             return agent
         cls_s = rlay.ServerVectorEnv if vector else rlay.ServerEnv
-        agent = cls_s(
-            self._address(transport), wait=False, accept_timeout=TIMEOUT, **agent_kwargs
-        )
+        agent = cls_s(self._address(transport), wait=False, accept_timeout=TIMEOUT, **agent_kwargs)
         token = agent_kwargs.get("token")
         thread = threading.Thread(
             target=dial,

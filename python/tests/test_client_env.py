@@ -102,7 +102,8 @@ def test_metadata_spec_and_render_rgb_array(opener: Opener, mode: str) -> None:
     local.reset(seed=5)
     env.reset(seed=5)
     frame = env.render()
-    assert frame.dtype == np.uint8 and frame.shape == (400, 600, 3)
+    assert frame.dtype == np.uint8
+    assert frame.shape == (400, 600, 3)
     np.testing.assert_array_equal(frame, local.render())
     local.close()
 

@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
@@ -28,6 +28,9 @@ from rlay._retry import connect_with_retry
 from rlay.errors import ConnectionClosed, InvalidValue
 from rlay.session import AgentSession, EnvDescription, StepResult
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["ClientEnv", "ClientVectorEnv", "RemoteEnv", "RemoteVectorEnv"]
 
@@ -245,6 +248,12 @@ class RemoteVectorEnv(_AgentCore, VectorEnv[Any, Any, Any]):
     def close_extras(self, **kwargs: Any) -> None:
         """Close the session (the env side closes its envs)."""
         self._close_session()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _vector_infos(self, result: StepResult) -> dict[str, Any]:
         infos: dict[str, Any] = {}

@@ -55,8 +55,8 @@ from rlay.values import (
     decode_batch,
     decode_element,
     decode_value,
-    encode_element,
     fill_batch,
+    fill_element,
     fill_value,
 )
 
@@ -308,7 +308,7 @@ class AgentSession:
         n = description.num_envs
         request = self._request
         request.Clear()
-        fill_batch(request.step.actions, description.action_space, actions, n)
+        fill_batch(request.step.actions, description.action_space, actions, n, path="actions")
         reply = self._roundtrip("step").step
         try:
             observations = decode_batch(description.observation_space, reply.observations, n)
@@ -674,7 +674,7 @@ class EnvSession:
     ) -> None:
         description = self._require_description()
         n = description.num_envs
-        actions = decode_batch(description.action_space, request.step.actions, n)
+        actions = decode_batch(description.action_space, request.step.actions, n, path="actions")
         result = self._backend.step(actions)
         reply = response.step
         fill_batch(reply.observations, description.observation_space, result.observations, n)
@@ -685,7 +685,7 @@ class EnvSession:
         for final in result.finals:
             entry = reply.finals.add()
             entry.index = final.index
-            _fill_element(entry.observation, description.observation_space, final.observation)
+            fill_element(entry.observation, description.observation_space, final.observation)
             fill_value(entry.info, final.info)
 
     def _on_render(
@@ -753,10 +753,6 @@ class EnvSession:
         response.error.message = message
         with contextlib.suppress(RlayError, OSError):
             self._send(response)
-
-
-def _fill_element(msg: Any, space: gym.Space[Any], element: Any) -> None:
-    msg.CopyFrom(encode_element(space, element))
 
 
 def _fill_infos(target: Any, infos: Sequence[dict[str, Any]]) -> None:
