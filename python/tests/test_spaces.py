@@ -280,6 +280,7 @@ def test_mutated_space_messages_decode_or_raise_typed_errors(
         wire[index] = data.draw(st.integers(0, 255))
     try:
         msg = space_pb2.Space.FromString(bytes(wire[: len(wire) - cut % (len(wire) + 1)]))
-        space_from_proto(msg)
+        decoded = space_from_proto(msg)
     except (DecodeError, InvalidValue):
-        pass
+        return
+    assert_same_space(round_trip(decoded), decoded)

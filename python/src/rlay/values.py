@@ -199,7 +199,15 @@ def fill_batch_from_elements(
 ) -> None:
     """Like :func:`encode_batch_from_elements`, writing into ``msg`` (cleared first)."""
     msg.Clear()
-    _fill_from_elements(msg, space, _as_list(elements, path), path)
+    items = _as_list(elements, path)
+    try:
+        _fill_from_elements(msg, space, items, path)
+    except InvalidValue:
+        # Columns are encoded across sub-environments, so the error names a
+        # column; encoding each element alone names the sub-environment.
+        for j, element in enumerate(items):
+            _fill_element(Value(), space, element, f"{path}[{j}]")
+        raise
 
 
 def decode_batch_to_elements(
@@ -981,18 +989,8 @@ def _fill_from_elements(
 
 
 def _stack(space: Any, elements: list[Any], path: str) -> np.ndarray[Any, Any]:
-    """One (n, *shape) array of the space's dtype from n elements."""
-    shape = (len(elements), *space.shape)
-    try:
-        return _as_array(elements, space.dtype, shape, path)
-    except InvalidValue:
-        # Name the offending sub-environment rather than the whole batch.
-        for j, element in enumerate(elements):
-            if isinstance(space, spaces.Discrete):
-                _int_in(_as_int(element, f"{path}[{j}]"), space.dtype, f"{path}[{j}]")
-            else:
-                _as_array(element, space.dtype, space.shape, f"{path}[{j}]")
-        raise
+    """One (n, *shape) array of the space's dtype from n elements (one copy)."""
+    return _as_array(elements, space.dtype, (len(elements), *space.shape), path)
 
 
 def _to_elements(space: spaces.Space[Any], batch: Any, n: int) -> list[Any]:
