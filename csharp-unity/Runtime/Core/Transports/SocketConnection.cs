@@ -1,0 +1,139 @@
+using System;
+using System.Net.Sockets;
+
+namespace Rlay.Transports
+{
+    /// <summary>A framed connection over a stream socket (TCP or Unix domain).</summary>
+    public sealed class SocketConnection : IConnection
+    {
+        readonly Socket socket;
+        readonly byte[] header = new byte[Framing.HeaderSize];
+        readonly object sendLock = new object();
+        volatile bool closed;
+
+        public SocketConnection(Socket socket, string peerAddress)
+        {
+            if (socket == null) throw new ArgumentNullException("socket");
+            this.socket = socket;
+            PeerAddress = peerAddress;
+            MaxFrameSize = Framing.DefaultMaxFrameSize;
+            if (socket.AddressFamily != AddressFamily.Unix) socket.NoDelay = true;
+        }
+
+        public string PeerAddress { get; private set; }
+
+        public int MaxFrameSize { get; set; }
+
+        public void SendFrame(byte[] frame, int offset, int count)
+        {
+            lock (sendLock)
+            {
+                try
+                {
+                    while (count > 0)
+                    {
+                        int sent = socket.Send(frame, offset, count, SocketFlags.None);
+                        offset += sent;
+                        count -= sent;
+                    }
+                }
+                catch (SocketException e)
+                {
+                    throw new ConnectionClosedException("connection to " + PeerAddress + " lost while sending: " + e.Message, e);
+                }
+                catch (ObjectDisposedException e)
+                {
+                    throw new ConnectionClosedException("connection to " + PeerAddress + " is closed", e);
+                }
+            }
+        }
+
+        public byte[] ReceiveFrame(int idleTimeoutMs, int frameTimeoutMs)
+        {
+            WaitReadable(idleTimeoutMs, "the next frame");
+            ReadExactly(header, 0, Framing.HeaderSize, frameTimeoutMs, true);
+            int length = Framing.CheckedLength(header, 0, MaxFrameSize);
+            byte[] payload = new byte[length];
+            ReadExactly(payload, 0, length, frameTimeoutMs, false);
+            return payload;
+        }
+
+        void WaitReadable(int timeoutMs, string what)
+        {
+            bool ready;
+            try
+            {
+                ready = timeoutMs < 0 ? socket.Poll(-1, SelectMode.SelectRead) : PollMs(timeoutMs);
+            }
+            catch (ObjectDisposedException e)
+            {
+                throw new ConnectionClosedException("connection to " + PeerAddress + " is closed", e);
+            }
+            catch (SocketException e)
+            {
+                throw new ConnectionClosedException("connection to " + PeerAddress + " failed: " + e.Message, e);
+            }
+            if (!ready)
+                throw new TimeoutException("no data from " + PeerAddress + " for " + timeoutMs + " ms while waiting for " + what);
+        }
+
+        bool PollMs(int timeoutMs)
+        {
+            // Poll takes microseconds in an int: wait in slices so long timeouts do not overflow.
+            Deadline deadline = Deadline.After(timeoutMs);
+            while (true)
+            {
+                long left = deadline.RemainingMs;
+                if (left <= 0) return socket.Poll(0, SelectMode.SelectRead);
+                int slice = (int)Math.Min(left, 1000);
+                if (socket.Poll(slice * 1000, SelectMode.SelectRead)) return true;
+            }
+        }
+
+        void ReadExactly(byte[] buffer, int offset, int count, int timeoutMs, bool atFrameStart)
+        {
+            int start = offset;
+            while (count > 0)
+            {
+                WaitReadable(timeoutMs, "the rest of a frame");
+                int n;
+                try
+                {
+                    n = socket.Receive(buffer, offset, count, SocketFlags.None);
+                }
+                catch (ObjectDisposedException e)
+                {
+                    throw new ConnectionClosedException("connection to " + PeerAddress + " is closed", e);
+                }
+                catch (SocketException e)
+                {
+                    throw new ConnectionClosedException("connection to " + PeerAddress + " failed: " + e.Message, e);
+                }
+                if (n == 0)
+                {
+                    bool clean = atFrameStart && offset == start;
+                    throw new ConnectionClosedException(clean
+                        ? "connection closed by " + PeerAddress
+                        : "connection closed by " + PeerAddress + " in the middle of a frame");
+                }
+                offset += n;
+                count -= n;
+            }
+        }
+
+        public void Close()
+        {
+            if (closed) return;
+            closed = true;
+            try { socket.Shutdown(SocketShutdown.Both); }
+            catch (SocketException) { }
+            catch (ObjectDisposedException) { }
+            socket.Close();
+        }
+
+        public void Dispose()
+        {
+            Close();
+        }
+    }
+}
