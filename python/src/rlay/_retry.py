@@ -6,11 +6,11 @@ import time
 from typing import Any
 
 from rlay.errors import AddressInUse, ConnectionClosed, InvalidAddress, Timeout
-from rlay.transports import Connection, connect
+from rlay.transports import Connection, Side, connect
 
 
 def connect_with_retry(
-    address: str, *, side: str, retry_timeout: float, **options: Any
+    address: str, *, side: Side, retry_timeout: float, **options: Any
 ) -> Connection:
     """Connect, retrying while nothing listens at ``address``, for up to ``retry_timeout`` s.
 

@@ -33,7 +33,7 @@ logger = logging.getLogger("rlay.cli")
 _AUTORESET_CHOICES = ["next_step", "same_step", "disabled"]
 
 
-def _common(verbose_only: bool = False) -> argparse.ArgumentParser:
+def _common() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument(
         "-v", "--verbose", action="count", default=0, help="log more (twice: debug)"
@@ -132,8 +132,23 @@ def _setup_logging(verbose: int) -> None:
     logging.basicConfig(level=level, format="rlay: %(levelname)s %(name)s: %(message)s")
 
 
+def _known_env(env_id: str) -> bool:
+    """Check the id before listening, so that a typo fails now, not at the first agent."""
+    import gymnasium
+
+    try:
+        gymnasium.spec(env_id)
+    except gymnasium.error.Error as error:
+        print(f"rlay: error: {error}", file=sys.stderr)
+        return False
+    return True
+
+
 def _serve(args: argparse.Namespace) -> int:
     from rlay.host import serve
+
+    if not _known_env(args.env_id):
+        return 2
 
     host = serve(
         args.env_id,
@@ -159,6 +174,8 @@ def _dial(args: argparse.Namespace) -> int:
             "rlay: error: no address: pass --address, -rlay-address or set RLAY_ADDRESS",
             file=sys.stderr,
         )
+        return 2
+    if not _known_env(args.env_id):
         return 2
     logger.info("dialling %s", args.address)
     dial(

@@ -139,7 +139,7 @@ class GymBackend(EnvBackend):
                 raise RlayError("sub-environments have different action spaces")
         self._obs_space = first.observation_space
         self._batched_actions = batch_space(first.action_space, self.num_envs)
-        self._observations = create_empty_array(self._obs_space, self.num_envs, fn=np.zeros)
+        self._observations: Any = create_empty_array(self._obs_space, self.num_envs, fn=np.zeros)
         self._env_obs: list[Any] = [None] * self.num_envs
         self._rewards = np.zeros(self.num_envs, dtype=np.float64)
         self._terminated = np.zeros(self.num_envs, dtype=np.bool_)
@@ -178,7 +178,7 @@ class GymBackend(EnvBackend):
         self._terminated[mask] = False
         self._truncated[mask] = False
         self._autoreset[mask] = False
-        for i in np.flatnonzero(mask):
+        for i in np.flatnonzero(mask).tolist():
             self._env_obs[i], infos[i] = self.envs[i].reset(seed=seed_list[i], options=options)
         self._observations = concatenate(self._obs_space, self._env_obs, self._observations)
         return ResetResult(self._observations, infos)

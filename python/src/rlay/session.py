@@ -27,7 +27,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import gymnasium as gym
 import numpy as np
@@ -95,15 +95,16 @@ _AUTORESET_FROM_PROTO = {v: k for k, v in _AUTORESET_TO_PROTO.items()}
 def error_code_name(code: int) -> str:
     """``ERROR_CODE_ENV`` -> ``"ENV"``; unknown numbers come back as ``"CODE_<n>"``."""
     try:
-        return str(session_pb2.ErrorCode.Name(code)).removeprefix("ERROR_CODE_")  # type: ignore[arg-type]
+        return str(session_pb2.ErrorCode.Name(code)).removeprefix("ERROR_CODE_")
     except ValueError:
         return f"CODE_{code}"
 
 
-def error_code_value(name: str) -> int:
+def error_code_value(name: str) -> session_pb2.ErrorCode:
     """``"ENV"`` -> ``ERROR_CODE_ENV``; unknown names map to ``ERROR_CODE_UNSPECIFIED``."""
     try:
-        return int(session_pb2.ErrorCode.Value("ERROR_CODE_" + name))  # type: ignore[arg-type]
+        # The stubs type Value() as int; at runtime it is the enum's number either way.
+        return cast("session_pb2.ErrorCode", session_pb2.ErrorCode.Value("ERROR_CODE_" + name))
     except ValueError:
         return session_pb2.ERROR_CODE_UNSPECIFIED
 
@@ -173,7 +174,8 @@ class EnvDescription:
         )
 
 
-class FinalStep(NamedTuple):
+@dataclass(frozen=True)
+class FinalStep:
     """The ending observation and info of a sub-env reset in the same step."""
 
     index: int
@@ -741,7 +743,7 @@ class EnvSession:
     def _send(self, response: session_pb2.SessionResponse) -> None:
         self._connection.send(response.SerializeToString())
 
-    def _fatal(self, code: int, message: str, *, log: bool = True) -> None:
+    def _fatal(self, code: session_pb2.ErrorCode, message: str, *, log: bool = True) -> None:
         """Answer with an error frame before closing; a dead peer is no news."""
         if log:
             logger.warning(
@@ -762,7 +764,7 @@ def _fill_infos(target: Any, infos: Sequence[dict[str, Any]]) -> None:
             fill_value(target.add(), dict(info))
 
 
-def _classify(error: BaseException) -> tuple[int, str]:
+def _classify(error: BaseException) -> tuple[session_pb2.ErrorCode, str]:
     """Map an exception raised while serving a command to (code, message)."""
     if isinstance(error, RemoteError):
         return error_code_value(error.code), error.message
