@@ -59,7 +59,8 @@ def test_info_describes_a_listening_env(served: tuple[subprocess.Popen[str], str
     _, address = served
     result = run("info", address, "--token", "t")
     assert result.returncode == 0, result.stderr
-    assert "env:" in result.stdout and "CartPole-v1" in result.stdout
+    assert "env:" in result.stdout
+    assert "CartPole-v1" in result.stdout
     assert "Discrete(2)" in result.stdout
     assert "max episode steps: 500" in result.stdout
     refused = run("info", address, "--token", "wrong")
@@ -125,7 +126,8 @@ def test_demo_runs_both_ways() -> None:
     result = run("demo", env={"RLAY_DEMO_STEPS": "300"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("steps/s") == 2
-    assert "ClientEnv" in result.stdout and "ServerEnv" in result.stdout
+    assert "ClientEnv" in result.stdout
+    assert "ServerEnv" in result.stdout
 
 
 def test_demo_steps_flag_is_hidden() -> None:
