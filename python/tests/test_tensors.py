@@ -154,7 +154,7 @@ def test_decoded_array_does_not_alias_another_decode() -> None:
         (tensor_pb2.DTYPE_UNSPECIFIED, [1], b"\x00", "unspecified"),
         (77, [1], b"\x00", "unknown"),
         (tensor_pb2.DTYPE_BOOL, [2], b"\x01\x02", "0 and 1"),
-        (tensor_pb2.DTYPE_UINT8, [1] * 70, b"\x00", "dimensions"),
+        (tensor_pb2.DTYPE_UINT8, [1] * 70, b"\x00", "dimension"),
         (tensor_pb2.DTYPE_UINT8, [2**62, 2**62], b"", "needs"),
     ],
 )

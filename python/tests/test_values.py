@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import enum
 from typing import Any
 
@@ -21,6 +22,9 @@ from strategies import (
     spaces_st,
 )
 
+import rlay.spaces
+import rlay.tensors
+import rlay.values
 from rlay.errors import InvalidValue, UnsupportedSpace
 from rlay.tensors import encode_tensor
 from rlay.v1 import tensor_pb2, value_pb2
@@ -633,3 +637,16 @@ def test_random_bytes_against_random_spaces(space: spaces.Space[Any], data: byte
     except DecodeError:
         return
     check_all_decoders(space, msg, n)
+
+
+# ---------------------------------------------------------------------------
+# the examples in the docstrings
+
+
+@pytest.mark.parametrize(
+    "module", [rlay.tensors, rlay.spaces, rlay.values], ids=lambda m: m.__name__
+)
+def test_docstring_examples(module: Any) -> None:
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0

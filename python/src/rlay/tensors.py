@@ -53,7 +53,6 @@ _PAIRS: tuple[tuple[tensor_pb2.Dtype, np.dtype[Any]], ...] = (
 
 _FROM_PROTO: dict[int, np.dtype[Any]] = dict(_PAIRS)
 _TO_PROTO: dict[np.dtype[Any], tensor_pb2.Dtype] = {dtype: code for code, dtype in _PAIRS}
-_ITEMSIZE: dict[int, int] = {code: dtype.itemsize for code, dtype in _PAIRS}
 
 #: The numpy dtypes a Tensor can carry, in the order of the ``Dtype`` enum.
 SUPPORTED_DTYPES: tuple[np.dtype[Any], ...] = tuple(dtype for _, dtype in _PAIRS)
@@ -122,10 +121,9 @@ def encode_tensor(array: Any) -> tensor_pb2.Tensor:
     >>> encode_tensor(np.float64(1.5)).shape
     []
     """
-    arr, code = _wire_array(array)
-    # tobytes() writes C order whatever the strides: one copy, and no
-    # separate ascontiguousarray pass for views.
-    return _Tensor(dtype=code, shape=arr.shape, data=arr.tobytes())
+    msg = _Tensor()
+    fill_tensor(msg, array)
+    return msg
 
 
 def fill_tensor(msg: tensor_pb2.Tensor, array: Any) -> None:
@@ -143,6 +141,8 @@ def fill_tensor(msg: tensor_pb2.Tensor, array: Any) -> None:
     arr, code = _wire_array(array)
     msg.dtype = code
     msg.shape[:] = arr.shape
+    # tobytes() writes C order whatever the strides: one copy, and no
+    # separate ascontiguousarray pass for views.
     msg.data = arr.tobytes()
 
 
@@ -156,36 +156,34 @@ def decode_tensor(msg: tensor_pb2.Tensor) -> np.ndarray[Any, Any]:
     length that is not product(shape) * itemsize.
     """
     code = msg.dtype
-    itemsize = _ITEMSIZE.get(code)
-    if itemsize is None:
+    dtype = _FROM_PROTO.get(code)
+    if dtype is None:
         raise InvalidValue(f"unknown or unspecified tensor dtype {code}")
-    shape = tuple(msg.shape)
+    shape = msg.shape[:]  # a list: the cheapest copy out of the repeated field
     data = msg.data
-    count = math.prod(shape)
-    if len(data) != count * itemsize or min(shape, default=0) < 0:
-        _raise_bad_layout(shape, itemsize, len(data))
+    if len(data) != math.prod(shape) * dtype.itemsize:
+        _raise_bad_layout(shape, dtype.itemsize, len(data))
     if code == _BOOL and data.translate(None, b"\x00\x01"):
         # Any byte other than 0 and 1 would give numpy bools that are neither
         # True nor False (they compare unequal to both).
         raise InvalidValue("bool tensor holds bytes other than 0 and 1")
     # `data` is a fresh immutable bytes object (the protobuf runtime copies it
-    # out of the message), so np.frombuffer alone would give a read-only view.
+    # out of the message), so np.frombuffer(data) would be a read-only view.
     # Callers write into observations (wrappers normalise in place, torch
-    # warns on read-only arrays), so we pay exactly one more copy here;
-    # reshape of the contiguous copy is a view.
-    flat = np.frombuffer(data, dtype=_FROM_PROTO[code]).copy()
+    # warns on read-only arrays), so we pay exactly one more copy: into a
+    # bytearray that the array then wraps without copying again. That is
+    # cheaper than frombuffer(...).copy().reshape(...) (one numpy call, not three).
     try:
-        result: np.ndarray[Any, Any] = flat.reshape(shape)
-    except ValueError as error:  # more dimensions than numpy supports
-        raise InvalidValue(f"tensor with {len(shape)} dimensions: {error}") from error
-    return result
+        array: np.ndarray[Any, Any] = np.ndarray(shape, dtype, bytearray(data))
+    except ValueError as error:  # negative dims whose product matched, or > 64 dims
+        raise InvalidValue(f"tensor of shape {shape}: {error}") from error
+    return array
 
 
-def _raise_bad_layout(shape: tuple[int, ...], itemsize: int, length: int) -> None:
+def _raise_bad_layout(shape: list[int], itemsize: int, length: int) -> None:
     if any(dim < 0 for dim in shape):
-        raise InvalidValue(f"tensor shape {list(shape)} has a negative dimension")
+        raise InvalidValue(f"tensor shape {shape} has a negative dimension")
     expected = math.prod(shape) * itemsize
     raise InvalidValue(
-        f"tensor of shape {list(shape)} and itemsize {itemsize} needs {expected} bytes, "
-        f"got {length}"
+        f"tensor of shape {shape} and itemsize {itemsize} needs {expected} bytes, got {length}"
     )
