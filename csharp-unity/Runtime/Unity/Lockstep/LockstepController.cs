@@ -1,0 +1,490 @@
+// Engine-independent: no UnityEngine here, so it is unit-tested under plain Mono.
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using Rlay.Protocol;
+
+namespace Rlay.Unity
+{
+    /// <summary>How the controller is driven: who is choosing the actions.</summary>
+    public enum ControlMode
+    {
+        /// <summary>No trainer: agents act on <c>Heuristic</c> and reset themselves.</summary>
+        Heuristic,
+        /// <summary>A trainer is attached and the world waits for its next command.</summary>
+        AwaitingCommand,
+        /// <summary>A trainer is attached and a step is under way.</summary>
+        Stepping,
+    }
+
+    /// <summary>
+    /// The lockstep state machine between a trainer's commands and the
+    /// simulation's fixed steps. Engine-independent: RlayEnvironment drives
+    /// it from Unity's loop, tests drive it from a plain loop.
+    /// </summary>
+    /// <remarks>
+    /// The driver, on the main thread, repeats:
+    /// <code>
+    /// if (controller.Pump(wait)) {       // handle commands; true: the world may advance
+    ///     controller.BeforeFixedStep();  // agents apply their actions
+    ///     /* the engine advances one fixed step */
+    ///     controller.AfterFixedStep();   // count it; a finished step is answered
+    /// }
+    /// </code>
+    /// While a trainer is attached, <see cref="Pump"/> returns false until a
+    /// step command arrives, and the world must not advance: that is the
+    /// lockstep. A step lasts <see cref="DecisionPeriod"/> fixed steps; its
+    /// answer (observations, rewards, flags) goes back after the last one.
+    /// Reset, render and call commands are answered inside <see cref="Pump"/>
+    /// without advancing the world. With no trainer, <see cref="Pump"/>
+    /// returns true at once and agents act on their heuristic.
+    /// </remarks>
+    public sealed class LockstepController
+    {
+        readonly List<ISubEnvironment> envs;
+        readonly Dictionary<string, Func<Value, Value>> calls = new Dictionary<string, Func<Value, Value>>();
+        readonly object attachGate = new object();
+        MainThreadChannel incoming;
+        string incomingRenderMode;
+        MainThreadChannel channel;
+        PendingCommand stepCommand;
+        StepResult stepResult;
+        Value[] actions;
+        bool[] resetThisStep;
+        bool[] needsReset;
+        bool[] ended;
+        int substep;
+        bool hasReset;
+
+        /// <param name="envs">The sub-environments, in the order the trainer sees them.</param>
+        /// <exception cref="ArgumentException">No sub-environment, or their spaces differ.</exception>
+        public LockstepController(IList<ISubEnvironment> envs)
+        {
+            if (envs == null || envs.Count == 0)
+                throw new ArgumentException("at least one sub-environment is needed (no RlayAgent in the scene?)");
+            this.envs = new List<ISubEnvironment>(envs);
+            ObservationSpace = envs[0].ObservationSpace;
+            ActionSpace = envs[0].ActionSpace;
+            if (ObservationSpace == null || ActionSpace == null)
+                throw new ArgumentException("sub-environment 0 declares no observation or action space");
+            byte[] observation = ObservationSpace.ToByteArray();
+            byte[] action = ActionSpace.ToByteArray();
+            for (int i = 1; i < envs.Count; i++)
+            {
+                if (!SameBytes(envs[i].ObservationSpace.ToByteArray(), observation) || !SameBytes(envs[i].ActionSpace.ToByteArray(), action))
+                    throw new ArgumentException("sub-environment " + i + " declares other spaces than sub-environment 0; every agent of one RlayEnvironment needs the same spaces");
+            }
+            int n = envs.Count;
+            actions = new Value[n];
+            resetThisStep = new bool[n];
+            needsReset = new bool[n];
+            ended = new bool[n];
+            DecisionPeriod = 1;
+            RepeatActions = true;
+            AutoresetMode = AutoresetMode.NextStep;
+            Mode = ControlMode.Heuristic;
+        }
+
+        public Space ObservationSpace { get; private set; }
+
+        public Space ActionSpace { get; private set; }
+
+        public int NumEnvs { get { return envs.Count; } }
+
+        /// <summary>Fixed steps per action (at least 1).</summary>
+        public int DecisionPeriod { get; set; }
+
+        /// <summary>Re-apply the last action on every fixed step of a decision, not only the first.</summary>
+        public bool RepeatActions { get; set; }
+
+        /// <summary>What happens to a sub-environment whose episode ended (trainer mode only).</summary>
+        public AutoresetMode AutoresetMode { get; set; }
+
+        /// <summary>The render mode the attached trainer asked for; null for none.</summary>
+        public string RenderMode { get; private set; }
+
+        public ControlMode Mode { get; private set; }
+
+        /// <summary>True while a trainer is attached.</summary>
+        public bool IsRemote { get { return Mode != ControlMode.Heuristic; } }
+
+        /// <summary>Number of completed decision steps since the start (both modes).</summary>
+        public long TotalSteps { get; private set; }
+
+        /// <summary>Raised on the main thread when a trainer takes over.</summary>
+        public event Action TrainerAttached;
+
+        /// <summary>Raised on the main thread when the trainer is gone; the argument says why.</summary>
+        public event Action<string> TrainerDetached;
+
+        /// <summary>Raised on the main thread when game code threw while answering a command
+        /// (the trainer gets the message as an ERROR_CODE_ENV error).</summary>
+        public event Action<Exception> CommandFailed;
+
+        /// <summary>Serve a named call (e.g. "time_scale"); the handler runs on the main thread.</summary>
+        public void RegisterCall(string name, Func<Value, Value> handler)
+        {
+            if (string.IsNullOrEmpty(name))
+                throw new ArgumentException("a call needs a name");
+            if (handler == null)
+                throw new ArgumentNullException("handler");
+            calls[name] = handler;
+        }
+
+        /// <summary>Names of the registered calls.</summary>
+        public ICollection<string> CallNames { get { return calls.Keys; } }
+
+        /// <summary>
+        /// Any thread: hand a new trainer's channel to the main thread, which
+        /// switches to it at its next <see cref="Pump"/>.
+        /// </summary>
+        /// <param name="newChannel">Carries the trainer's commands.</param>
+        /// <param name="renderMode">The render mode it asked for, or null.</param>
+        /// <returns>False when another trainer is attached or waiting.</returns>
+        public bool TryAttach(MainThreadChannel newChannel, string renderMode)
+        {
+            lock (attachGate)
+            {
+                bool busy = (incoming != null && !incoming.IsClosed) || (channel != null && !channel.IsClosed);
+                if (busy)
+                    return false;
+                incoming = newChannel;
+                incomingRenderMode = renderMode;
+                return true;
+            }
+        }
+
+        /// <summary>
+        /// Main thread: handle what the trainer sent, waiting up to
+        /// <paramref name="wait"/> for it; true when the world may advance one
+        /// fixed step now.
+        /// </summary>
+        public bool Pump(TimeSpan wait)
+        {
+            SwitchChannel();
+            if (Mode == ControlMode.Heuristic || Mode == ControlMode.Stepping)
+                return true;
+            Stopwatch clock = Stopwatch.StartNew();
+            while (true)
+            {
+                if (channel.IsClosed)
+                {
+                    Detach(channel.CloseReason);
+                    return true;
+                }
+                TimeSpan left = wait - clock.Elapsed;
+                PendingCommand command = channel.Take(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                if (command == null)
+                {
+                    if (channel.IsClosed)
+                        continue;
+                    return false;
+                }
+                if (Handle(command))
+                    return true;
+            }
+        }
+
+        /// <summary>Main thread: the world is about to advance one fixed step.</summary>
+        public void BeforeFixedStep()
+        {
+            if (Mode == ControlMode.Heuristic && substep == 0)
+                DecideHeuristically();
+            if (Mode == ControlMode.AwaitingCommand)
+                return;
+            for (int i = 0; i < envs.Count; i++)
+            {
+                if (actions[i] == null || ended[i] || envs[i].IsTerminated || envs[i].IsTruncated)
+                    continue;
+                if (substep == 0 || RepeatActions)
+                    envs[i].Act(actions[i], substep == 0);
+            }
+        }
+
+        /// <summary>Main thread: the world advanced one fixed step.</summary>
+        public void AfterFixedStep()
+        {
+            if (Mode == ControlMode.AwaitingCommand)
+                return;
+            for (int i = 0; i < envs.Count; i++)
+                ended[i] = ended[i] || envs[i].IsTerminated || envs[i].IsTruncated;
+            substep++;
+            if (substep < Math.Max(1, DecisionPeriod))
+                return;
+            substep = 0;
+            TotalSteps++;
+            if (Mode == ControlMode.Stepping)
+                FinishStep();
+            else
+                FinishHeuristicStep();
+        }
+
+        /// <summary>Main thread: forget the trainer (the connection is closing anyway).</summary>
+        public void DetachNow(string reason)
+        {
+            if (channel != null)
+                channel.Close(reason);
+            if (IsRemote)
+                Detach(reason);
+        }
+
+        void SwitchChannel()
+        {
+            lock (attachGate)
+            {
+                if (incoming == null)
+                    return;
+                if (channel != null && !channel.IsClosed)
+                    return;
+                if (IsRemote)
+                    Detach(channel == null ? "" : channel.CloseReason);
+                channel = incoming;
+                RenderMode = incomingRenderMode;
+                incoming = null;
+                incomingRenderMode = null;
+            }
+            Mode = ControlMode.AwaitingCommand;
+            hasReset = false;
+            substep = 0;
+            if (TrainerAttached != null)
+                TrainerAttached();
+        }
+
+        void Detach(string reason)
+        {
+            if (stepCommand != null)
+            {
+                stepCommand.Fail(new ChannelClosedException(reason));
+                stepCommand = null;
+            }
+            Mode = ControlMode.Heuristic;
+            RenderMode = null;
+            substep = 0;
+            if (TrainerDetached != null)
+                TrainerDetached(reason);
+        }
+
+        /// <summary>Answer one command; true when it started a step (the world must advance).</summary>
+        bool Handle(PendingCommand command)
+        {
+            try
+            {
+                var reset = command.Request as ResetCommand;
+                if (reset != null)
+                {
+                    command.Complete(Reset(reset.Args));
+                    return false;
+                }
+                var step = command.Request as StepCommand;
+                if (step != null)
+                {
+                    StartStep(step.Actions);
+                    stepCommand = command;
+                    return true;
+                }
+                if (command.Request is RenderCommand)
+                {
+                    command.Complete(Render());
+                    return false;
+                }
+                var call = command.Request as CallCommand;
+                if (call != null)
+                {
+                    command.Complete(Call(call.Name, call.Value));
+                    return false;
+                }
+                throw new ProtocolException("unexpected command object " + command.Request);
+            }
+            catch (Exception error)
+            {
+                Failed(command, error);
+                return false;
+            }
+        }
+
+        void Failed(PendingCommand command, Exception error)
+        {
+            bool expected = error is InvalidValueException || error is UnimplementedException || error is CommandException;
+            if (!expected && CommandFailed != null)
+                CommandFailed(error);
+            command.Fail(error);
+        }
+
+        ResetResult Reset(ResetArgs args)
+        {
+            int n = envs.Count;
+            var result = new ResetResult(n);
+            for (int i = 0; i < n; i++)
+            {
+                if (!args.Includes(i))
+                    continue;
+                Begin(i, args.Seeds == null ? null : args.Seeds[i], args.Options);
+                result.Infos[i] = envs[i].TakeInfo();
+            }
+            hasReset = true;
+            for (int i = 0; i < n; i++)
+                result.Observations[i] = envs[i].Observe();
+            return result;
+        }
+
+        void StartStep(Value[] stepActions)
+        {
+            if (!hasReset)
+                throw new CommandException(ErrorCode.FailedPrecondition, "step before reset: call reset() first");
+            if (stepActions == null || stepActions.Length != envs.Count)
+                throw new InvalidValueException("actions: expected " + envs.Count + ", got " + (stepActions == null ? 0 : stepActions.Length));
+            for (int i = 0; i < envs.Count; i++)
+            {
+                resetThisStep[i] = AutoresetMode == AutoresetMode.NextStep && needsReset[i];
+                if (resetThisStep[i])
+                {
+                    // The action of a sub-env that ended last step is ignored (gymnasium NEXT_STEP).
+                    Begin(i, null, null);
+                    actions[i] = null;
+                }
+                else
+                {
+                    actions[i] = stepActions[i];
+                }
+            }
+            substep = 0;
+            stepResult = new StepResult(envs.Count);
+            Mode = ControlMode.Stepping;
+        }
+
+        void FinishStep()
+        {
+            StepResult result = stepResult;
+            PendingCommand command = stepCommand;
+            stepResult = null;
+            stepCommand = null;
+            Mode = ControlMode.AwaitingCommand;
+            try
+            {
+                for (int i = 0; i < envs.Count; i++)
+                    Conclude(i, result);
+            }
+            catch (Exception error)
+            {
+                if (command != null)
+                    Failed(command, error);
+                return;
+            }
+            if (command != null)
+                command.Complete(result);
+        }
+
+        /// <summary>Reward, flags, info and observation of sub-env i at the end of a step.</summary>
+        void Conclude(int i, StepResult result)
+        {
+            ISubEnvironment env = envs[i];
+            if (resetThisStep[i])
+            {
+                // NEXT_STEP reset: reward 0, not ended, the new episode's first observation.
+                env.TakeReward();
+                result.Infos[i] = env.TakeInfo();
+                result.Observations[i] = env.Observe();
+                return;
+            }
+            env.CompleteStep();
+            result.Rewards[i] = env.TakeReward();
+            result.Terminated[i] = env.IsTerminated;
+            result.Truncated[i] = env.IsTruncated;
+            result.Infos[i] = env.TakeInfo();
+            result.Observations[i] = env.Observe();
+            if (!result.Terminated[i] && !result.Truncated[i])
+                return;
+            if (AutoresetMode == AutoresetMode.NextStep)
+            {
+                needsReset[i] = true;
+            }
+            else if (AutoresetMode == AutoresetMode.SameStep)
+            {
+                result.AddFinal(i, result.Observations[i], result.Infos[i]);
+                Begin(i, null, null);
+                result.Infos[i] = env.TakeInfo();
+                result.Observations[i] = env.Observe();
+            }
+        }
+
+        void DecideHeuristically()
+        {
+            for (int i = 0; i < envs.Count; i++)
+            {
+                if (ended[i] || envs[i].IsTerminated || envs[i].IsTruncated)
+                    Begin(i, null, null);
+                actions[i] = envs[i].Heuristic();
+            }
+        }
+
+        void FinishHeuristicStep()
+        {
+            foreach (ISubEnvironment env in envs)
+            {
+                env.CompleteStep();
+                env.TakeReward();
+                env.TakeInfo();
+            }
+        }
+
+        Value[] Render()
+        {
+            if (string.IsNullOrEmpty(RenderMode))
+                throw new CommandException(ErrorCode.FailedPrecondition, "render() without a render mode: pass render_mode=\"rgb_array\" when connecting");
+            var frames = new Value[envs.Count];
+            for (int i = 0; i < envs.Count; i++)
+                frames[i] = envs[i].Render(RenderMode);
+            return frames;
+        }
+
+        Value Call(string name, Value value)
+        {
+            Func<Value, Value> handler;
+            if (!calls.TryGetValue(name ?? "", out handler))
+                throw new UnimplementedException("no call named '" + name + "'; this env serves: " + string.Join(", ", new List<string>(calls.Keys).ToArray()));
+            return handler(value);
+        }
+
+        void Begin(int i, ulong? seed, Value options)
+        {
+            envs[i].BeginEpisode(seed, options);
+            needsReset[i] = false;
+            ended[i] = false;
+            actions[i] = null;
+        }
+
+        static bool SameBytes(byte[] a, byte[] b)
+        {
+            if (a.Length != b.Length)
+                return false;
+            for (int i = 0; i < a.Length; i++)
+                if (a[i] != b[i])
+                    return false;
+            return true;
+        }
+    }
+
+    /// <summary>A reset, as the session thread hands it to the main thread.</summary>
+    public sealed class ResetCommand
+    {
+        public ResetArgs Args;
+    }
+
+    /// <summary>A step with each sub-environment's action (element forms, already checked against the space).</summary>
+    public sealed class StepCommand
+    {
+        public Value[] Actions;
+    }
+
+    /// <summary>A render of every sub-environment.</summary>
+    public sealed class RenderCommand
+    {
+    }
+
+    /// <summary>A named call.</summary>
+    public sealed class CallCommand
+    {
+        public string Name;
+        public Value Value;
+    }
+}

@@ -1,0 +1,547 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using Rlay.Protocol;
+using UnityEngine;
+using Debug = UnityEngine.Debug;
+
+namespace Rlay.Unity
+{
+    /// <summary>
+    /// The scene's environment: gathers every <see cref="RlayAgent"/> as one
+    /// sub-environment, owns the connection to the trainer, and steps the
+    /// scene in lockstep with it. Put exactly one in a scene.
+    /// </summary>
+    /// <remarks>
+    /// <para><b>Connection.</b> When the game is started with
+    /// <c>-rlay-address ADDR</c> (or <c>RLAY_ADDRESS=ADDR</c>) — what Python's
+    /// <c>rlay.ServerEnv(launch=[...])</c> does — it dials ADDR. Otherwise it
+    /// listens on <c>tcp://127.0.0.1:{port}</c> for <c>rlay.ClientEnv</c>.
+    /// The token comes from <c>RLAY_TOKEN</c>, else from the inspector.</para>
+    ///
+    /// <para><b>Threads.</b> The connection lives on a background thread
+    /// (Unity's API is main-thread only). It hands each command to the main
+    /// thread through a <see cref="MainThreadChannel"/> and waits for the
+    /// answer; the main thread takes commands in <c>FixedUpdate</c> (or
+    /// <c>Update</c>, see <see cref="SteppingMode"/>). Every wait has a bound
+    /// and a disconnect wakes both sides, so a trainer that goes away never
+    /// leaves the game stuck: it logs why and goes back to heuristic control.</para>
+    ///
+    /// <para><b>Stepping.</b> One step command = apply each agent's action,
+    /// let <see cref="DecisionPeriod"/> fixed (physics) steps pass, then
+    /// collect observations, rewards and end flags. Two ways to let them pass:
+    /// <list type="bullet">
+    /// <item><see cref="SteppingMode.FixedUpdate"/> (default): the engine's
+    /// own clock. The main thread waits inside <c>FixedUpdate</c> for the next
+    /// command, so the whole game — physics, every script's FixedUpdate,
+    /// animation — advances exactly as in normal play, only paced by the
+    /// trainer. Raise <c>Time.timeScale</c> (the "time_scale" call) to run
+    /// more fixed steps per rendered frame. This is what ML-Agents does and
+    /// what works for any game; the cost is that the editor window does not
+    /// repaint while the trainer thinks.</item>
+    /// <item><see cref="SteppingMode.ManualPhysics"/>: physics is switched to
+    /// script simulation while a trainer is attached and advanced with
+    /// <c>Physics.Simulate</c>, as many steps per frame as arrive within
+    /// <see cref="FrameBudgetMilliseconds"/>. Faster (not bound to frame
+    /// pacing) and the editor stays responsive, but only physics and the
+    /// agents advance: other scripts' FixedUpdate still run on the real-time
+    /// clock, out of step with training. Use it for scenes whose dynamics
+    /// live in rigidbodies and agents.</item>
+    /// </list></para>
+    ///
+    /// <para><b>No trainer.</b> Agents act on <c>Heuristic()</c> once per
+    /// decision and restart ended episodes themselves, so the game stays
+    /// playable in the editor and in a player started without an address.</para>
+    /// </remarks>
+    [DefaultExecutionOrder(-1000)]
+    [DisallowMultipleComponent]
+    [AddComponentMenu("rlay/Rlay Environment")]
+    public sealed class RlayEnvironment : MonoBehaviour
+    {
+        /// <summary>How a step's fixed steps are made to pass.</summary>
+        public enum SteppingMode
+        {
+            /// <summary>The engine's clock; the main thread waits in FixedUpdate (any game).</summary>
+            FixedUpdate = 0,
+            /// <summary>Physics.Simulate from Update while a trainer is attached (physics-only scenes).</summary>
+            ManualPhysics = 1,
+        }
+
+        /// <summary>What happens to a sub-environment whose episode ended (gymnasium's AutoresetMode).</summary>
+        public enum Autoreset
+        {
+            /// <summary>The next step resets it and ignores its action.</summary>
+            NextStep = 1,
+            /// <summary>The ending step resets it; the final observation travels in the step's finals.</summary>
+            SameStep = 2,
+            /// <summary>Never; the trainer resets ended sub-environments itself.</summary>
+            Disabled = 3,
+        }
+
+        [Tooltip("The env id the trainer sees (EnvSpec.env_id); empty: the product name.")]
+        [SerializeField]
+        string envId = "";
+
+        [Header("Connection")]
+        [Tooltip("Listen on tcp://127.0.0.1:port for rlay.ClientEnv when no -rlay-address is given.")]
+        [SerializeField]
+        bool listen = true;
+
+        [Tooltip("Port to listen on; 0 picks a free one (shown in the log and the inspector).")]
+        [SerializeField]
+        int port = 5555;
+
+        [Tooltip("Shared secret the trainer must present; RLAY_TOKEN overrides it. Empty: none.")]
+        [SerializeField]
+        string token = "";
+
+        [Tooltip("Seconds to keep trying to reach a ServerEnv given by -rlay-address before playing on without it.")]
+        [SerializeField]
+        float connectTimeoutSeconds = 60f;
+
+        [Tooltip("A connected trainer that sends nothing for this long is dropped; 0: wait as long as it stays connected.")]
+        [SerializeField]
+        float trainerIdleTimeoutSeconds = 600f;
+
+        [Tooltip("In a player started with -rlay-address: quit when the trainer leaves or cannot be reached.")]
+        [SerializeField]
+        bool quitWhenTrainerLeaves = true;
+
+        [Header("Stepping")]
+        [Tooltip("Fixed (physics) steps per action.")]
+        [SerializeField]
+        int decisionPeriod = 1;
+
+        [Tooltip("Call OnActionReceived on every fixed step of a decision (true) or only the first (false).")]
+        [SerializeField]
+        bool repeatActions = true;
+
+        [SerializeField]
+        SteppingMode stepping = SteppingMode.FixedUpdate;
+
+        [Tooltip("ManualPhysics only: at most this long per frame is spent simulating before the frame is drawn.")]
+        [SerializeField]
+        float frameBudgetMilliseconds = 50f;
+
+        [SerializeField]
+        Autoreset autoreset = Autoreset.NextStep;
+
+        [Tooltip("The sub-environments, in order. Empty: every RlayAgent in the scene, in hierarchy order.")]
+        [SerializeField]
+        List<RlayAgent> agents = new List<RlayAgent>();
+
+        // While a trainer is attached, FixedUpdate waits for it in slices of
+        // this length, checking in between whether it is still connected.
+        static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(250);
+
+        LockstepController controller;
+        TrainerLink link;
+        EnvSpec spec;
+        LaunchOptions launch;
+        bool advanced;
+        bool launchedByTrainer;
+        volatile bool quitRequested;
+        volatile int quitCode;
+        bool physicsWasAuto = true;
+
+        /// <summary>The scene's environment, once it has started.</summary>
+        public static RlayEnvironment Instance { get; private set; }
+
+        /// <summary>True while a trainer drives the scene.</summary>
+        public bool IsTrainerConnected { get { return controller != null && controller.IsRemote; } }
+
+        /// <summary>One line on the connection, for the inspector and logs.</summary>
+        public string StatusText { get { return link == null ? (controller == null ? "not started" : "no connection") : link.Status; } }
+
+        /// <summary>The address a ClientEnv should dial, or null when not listening.</summary>
+        public string ListenAddress { get { return link == null ? null : link.ListenAddress; } }
+
+        /// <summary>The spec the trainer receives.</summary>
+        public EnvSpec Spec { get { return spec; } }
+
+        /// <summary>The lockstep state machine (null before Start).</summary>
+        public LockstepController Controller { get { return controller; } }
+
+        /// <summary>Decision steps completed since the start.</summary>
+        public long TotalSteps { get { return controller == null ? 0 : controller.TotalSteps; } }
+
+        /// <summary>The sub-environments, in the order the trainer sees them.</summary>
+        public IList<RlayAgent> Agents { get { return agents.AsReadOnly(); } }
+
+        public int DecisionPeriod
+        {
+            get { return decisionPeriod; }
+            set
+            {
+                decisionPeriod = Math.Max(1, value);
+                if (controller != null)
+                    controller.DecisionPeriod = decisionPeriod;
+            }
+        }
+
+        /// <summary>
+        /// Serve a named call from the trainer, e.g. <c>env.call("spawn_rate", 2.0)</c>
+        /// in Python; the handler runs on the main thread and may return null.
+        /// Register in Awake or Start.
+        /// </summary>
+        public void RegisterCall(string name, Func<Value, Value> handler)
+        {
+            pendingCalls[name] = handler;
+            if (controller != null)
+                controller.RegisterCall(name, handler);
+        }
+
+        readonly Dictionary<string, Func<Value, Value>> pendingCalls = new Dictionary<string, Func<Value, Value>>();
+
+        /// <summary>Python that connects to this scene as it runs now.</summary>
+        public string PythonSnippet()
+        {
+            string address = ListenAddress ?? ("tcp://127.0.0.1:" + port);
+            string vector = agents.Count > 1 ? "  # a VectorEnv of " + agents.Count + " sub-environments" : "";
+            return "import rlay\n\n"
+                + "env = rlay.ClientEnv(\"" + address + "\"" + (string.IsNullOrEmpty(token) ? "" : ", token=\"...\"") + ")" + vector + "\n"
+                + "obs, info = env.reset(seed=0)\n"
+                + "obs, reward, terminated, truncated, info = env.step(env.action_space.sample())\n";
+        }
+
+        void Awake()
+        {
+            if (Instance != null && Instance != this)
+            {
+                Debug.LogError("rlay: more than one RlayEnvironment in the scene; this one (" + name + ") is disabled", this);
+                enabled = false;
+                return;
+            }
+            Instance = this;
+        }
+
+        void Start()
+        {
+            if (!enabled)
+                return;
+            try
+            {
+                launch = LaunchOptions.FromProcess();
+            }
+            catch (ArgumentException error)
+            {
+                Debug.LogError("rlay: " + error.Message, this);
+                launch = LaunchOptions.Parse(new string[0], null);
+            }
+            if (agents.Count == 0)
+                agents = SceneAgents();
+            agents.RemoveAll(a => a == null);
+            if (agents.Count == 0)
+            {
+                Debug.LogError("rlay: no RlayAgent found in the scene; add a component deriving from RlayAgent", this);
+                enabled = false;
+                return;
+            }
+            try
+            {
+                controller = new LockstepController(agents.ConvertAll(a => (ISubEnvironment)a));
+            }
+            catch (Exception error)
+            {
+                Debug.LogError("rlay: " + error.Message, this);
+                enabled = false;
+                return;
+            }
+            controller.DecisionPeriod = Math.Max(1, decisionPeriod);
+            controller.RepeatActions = repeatActions;
+            controller.AutoresetMode = (AutoresetMode)(int)autoreset;
+            controller.TrainerAttached += OnTrainerAttached;
+            controller.TrainerDetached += OnTrainerDetached;
+            controller.CommandFailed += error => Debug.LogException(error, this);
+            RegisterBuiltInCalls();
+            foreach (KeyValuePair<string, Func<Value, Value>> call in pendingCalls)
+                controller.RegisterCall(call.Key, call.Value);
+            spec = BuildSpec();
+            // Start every agent's first episode so heuristic play begins from a start state.
+            foreach (RlayAgent agent in agents)
+                ((ISubEnvironment)agent).BeginEpisode(null, null);
+            Connect();
+        }
+
+        void Connect()
+        {
+            string secret = launch.Token ?? (string.IsNullOrEmpty(token) ? null : token);
+            var settings = new TrainerLink.Settings
+            {
+                Spec = spec,
+                Token = secret,
+                ConnectTimeout = TimeSpan.FromSeconds(Math.Max(0f, connectTimeoutSeconds)),
+                IdleTimeout = TimeSpan.FromSeconds(Math.Max(0f, trainerIdleTimeoutSeconds)),
+                Log = message => Debug.Log("rlay: " + message),
+                LogWarning = message => Debug.LogWarning("rlay: " + message),
+            };
+            try
+            {
+                if (launch.DialAddress != null)
+                {
+                    launchedByTrainer = true;
+                    settings.OnDialFailed = reason => RequestQuit(1, "could not reach the trainer at " + launch.DialAddress + ": " + reason);
+                    link = TrainerLink.Dial(controller, launch.DialAddress, settings);
+                }
+                else if (listen || launch.ListenAddress != null)
+                {
+                    string address = launch.ListenAddress ?? ("tcp://127.0.0.1:" + port);
+                    link = TrainerLink.Listen(controller, address, settings);
+                    Debug.Log("rlay: listening on " + link.ListenAddress + " — in Python: rlay.ClientEnv(\"" + link.ListenAddress + "\")", this);
+                }
+                else
+                {
+                    Debug.Log("rlay: not listening and no -rlay-address given; agents follow their Heuristic()", this);
+                    return;
+                }
+            }
+            catch (Exception error)
+            {
+                // A taken port or a bad address must not break the game: it stays playable.
+                Debug.LogError("rlay: cannot connect (" + error.Message + "); agents follow their Heuristic()", this);
+                if (launchedByTrainer)
+                    RequestQuit(1, error.Message);
+                return;
+            }
+            // A trainer expects the game to keep running while its window is in the background.
+            Application.runInBackground = true;
+        }
+
+        void FixedUpdate()
+        {
+            if (controller == null)
+                return;
+            if (stepping == SteppingMode.ManualPhysics && controller.IsRemote)
+                return; // Update drives the simulation while a trainer is attached.
+            if (advanced)
+            {
+                advanced = false;
+                controller.AfterFixedStep();
+            }
+            if (stepping == SteppingMode.FixedUpdate)
+            {
+                // Lockstep: the world must not advance until the trainer's
+                // next step command. Pump returns false while none has come;
+                // it returns true once one has, or once the trainer is gone
+                // (closed, dropped after the idle timeout), so this ends.
+                while (!controller.Pump(PollSlice))
+                {
+                }
+            }
+            else if (!controller.Pump(TimeSpan.Zero))
+            {
+                return; // a trainer just attached: Update takes over
+            }
+            controller.BeforeFixedStep();
+            advanced = true;
+        }
+
+        void Update()
+        {
+            if (quitRequested)
+            {
+                quitRequested = false;
+                Application.Quit(quitCode);
+                return;
+            }
+            if (controller == null || stepping != SteppingMode.ManualPhysics || !controller.IsRemote)
+                return;
+            // Simulate as many fixed steps as the trainer asks for within the
+            // frame budget, then let the frame be drawn (the editor stays responsive).
+            Stopwatch clock = Stopwatch.StartNew();
+            TimeSpan budget = TimeSpan.FromMilliseconds(Math.Max(1f, frameBudgetMilliseconds));
+            while (clock.Elapsed < budget)
+            {
+                if (!controller.Pump(budget - clock.Elapsed) || !controller.IsRemote)
+                    break;
+                controller.BeforeFixedStep();
+                Physics.Simulate(Time.fixedDeltaTime);
+                controller.AfterFixedStep();
+            }
+        }
+
+        void OnTrainerAttached()
+        {
+            Debug.Log("rlay: trainer connected (" + StatusText + "); " + agents.Count + " sub-environment(s), decision period " + decisionPeriod, this);
+            advanced = false;
+            if (stepping == SteppingMode.ManualPhysics)
+                SetScriptedPhysics(true);
+        }
+
+        void OnTrainerDetached(string reason)
+        {
+            Debug.Log("rlay: trainer disconnected" + (string.IsNullOrEmpty(reason) ? "" : " (" + reason + ")") + "; agents follow their Heuristic()", this);
+            advanced = false;
+            if (stepping == SteppingMode.ManualPhysics)
+                SetScriptedPhysics(false);
+            if (launchedByTrainer)
+                RequestQuit(0, "the trainer left");
+        }
+
+        void RequestQuit(int code, string reason)
+        {
+            if (!quitWhenTrainerLeaves || Application.isEditor)
+                return;
+            if (code != 0)
+                Debug.LogError("rlay: quitting: " + reason);
+            else
+                Debug.Log("rlay: quitting: " + reason);
+            quitCode = code;
+            quitRequested = true; // Application.Quit belongs to the main thread: Update calls it.
+        }
+
+        void SetScriptedPhysics(bool scripted)
+        {
+#if UNITY_2022_2_OR_NEWER
+            if (scripted)
+            {
+                physicsWasAuto = Physics.simulationMode != SimulationMode.Script;
+                Physics.simulationMode = SimulationMode.Script;
+            }
+            else if (physicsWasAuto)
+            {
+                Physics.simulationMode = SimulationMode.FixedUpdate;
+            }
+#else
+            if (scripted)
+            {
+                physicsWasAuto = Physics.autoSimulation;
+                Physics.autoSimulation = false;
+            }
+            else if (physicsWasAuto)
+            {
+                Physics.autoSimulation = true;
+            }
+#endif
+        }
+
+        void OnDestroy()
+        {
+            if (link != null)
+            {
+                link.Dispose();
+                link = null;
+            }
+            if (controller != null)
+                controller.DetachNow("the scene was unloaded");
+            if (Instance == this)
+                Instance = null;
+        }
+
+        void OnApplicationQuit()
+        {
+            if (link != null)
+            {
+                link.Dispose();
+                link = null;
+            }
+        }
+
+        bool CanRender()
+        {
+            foreach (RlayAgent agent in agents)
+                if (!agent.CanRender)
+                    return false;
+            return true;
+        }
+
+        EnvSpec BuildSpec()
+        {
+            var result = new EnvSpec
+            {
+                EnvId = string.IsNullOrEmpty(envId) ? Application.productName : envId,
+                ObservationSpace = controller.ObservationSpace,
+                ActionSpace = controller.ActionSpace,
+                NumEnvs = (uint)agents.Count,
+                AutoresetMode = controller.AutoresetMode,
+                RenderFps = 1.0 / (Time.fixedDeltaTime * Math.Max(1, decisionPeriod)),
+            };
+            if (CanRender())
+                result.RenderModes.Add("rgb_array");
+            int limit = agents[0].MaxEpisodeSteps;
+            if (agents.TrueForAll(a => a.MaxEpisodeSteps == limit))
+                result.MaxEpisodeSteps = (ulong)limit;
+            result.Metadata = Values.Map(new ValueDict
+            {
+                { "engine", "unity" },
+                { "unity_version", Application.unityVersion },
+                { "game_version", Application.version },
+                { "decision_period", Math.Max(1, decisionPeriod) },
+                { "fixed_delta_time", (double)Time.fixedDeltaTime },
+            });
+            return result;
+        }
+
+        void RegisterBuiltInCalls()
+        {
+            // Each takes a number to set (None: only read) and returns the value now in force.
+            controller.RegisterCall("time_scale", value =>
+            {
+                double? set = Number(value, "time_scale");
+                if (set.HasValue)
+                {
+                    if (set.Value < 0 || set.Value > 100)
+                        throw new InvalidValueException("time_scale: expected 0..100, got " + set.Value);
+                    Time.timeScale = (float)set.Value;
+                }
+                return Values.Float(Time.timeScale);
+            });
+            controller.RegisterCall("fixed_delta_time", value =>
+            {
+                double? set = Number(value, "fixed_delta_time");
+                if (set.HasValue)
+                {
+                    if (set.Value <= 0)
+                        throw new InvalidValueException("fixed_delta_time: expected > 0, got " + set.Value);
+                    Time.fixedDeltaTime = (float)set.Value;
+                }
+                return Values.Float(Time.fixedDeltaTime);
+            });
+            controller.RegisterCall("decision_period", value =>
+            {
+                double? set = Number(value, "decision_period");
+                if (set.HasValue)
+                {
+                    if (set.Value < 1 || set.Value != Math.Floor(set.Value))
+                        throw new InvalidValueException("decision_period: expected an integer >= 1, got " + set.Value);
+                    DecisionPeriod = (int)set.Value;
+                }
+                return Values.Int(decisionPeriod);
+            });
+        }
+
+        static double? Number(Value value, string name)
+        {
+            if (value == null || value.KindCase == Value.KindOneofCase.None)
+                return null;
+            if (value.KindCase == Value.KindOneofCase.FloatValue)
+                return value.FloatValue;
+            if (value.KindCase == Value.KindOneofCase.IntValue)
+                return value.IntValue;
+            if (value.KindCase == Value.KindOneofCase.Tensor && TensorData.Count(value.Tensor.Shape) == 1)
+                return TensorData.ReadDouble(value.Tensor, 0);
+            throw new InvalidValueException(name + ": expected a number or None, got " + Values.KindName(value));
+        }
+
+        static List<RlayAgent> SceneAgents()
+        {
+#if UNITY_2023_1_OR_NEWER
+            RlayAgent[] found = FindObjectsByType<RlayAgent>(FindObjectsSortMode.None);
+#else
+            RlayAgent[] found = FindObjectsOfType<RlayAgent>();
+#endif
+            var list = new List<RlayAgent>(found);
+            // Hierarchy order, so that sub-environment i is the same agent on every run.
+            list.Sort((a, b) => string.CompareOrdinal(HierarchyKey(a.transform), HierarchyKey(b.transform)));
+            return list;
+        }
+
+        static string HierarchyKey(Transform transform)
+        {
+            string key = "";
+            for (Transform t = transform; t != null; t = t.parent)
+                key = t.GetSiblingIndex().ToString("D6") + "/" + key;
+            return key;
+        }
+    }
+}
