@@ -397,6 +397,21 @@ def test_encode_from_elements_errors_name_the_sub_environment() -> None:
         encode_batch_from_elements(space, good, path="actions")
 
 
+def test_elements_of_mixed_types_are_cast_one_by_one() -> None:
+    space = spaces.Box(0, 2**63, (1,), dtype=np.uint64)
+    # np.asarray of these two would promote to float64 and lose the value
+    elements = [np.array([1]), np.array([2**63], dtype=np.uint64)]
+    decoded = decode_batch(space, encode_batch_from_elements(space, elements), 2)
+    assert_exact(decoded, np.array([[1], [2**63]], dtype=np.uint64))
+    floats = spaces.Box(0, 1, (2,))
+    decoded = decode_batch(floats, encode_batch_from_elements(floats, [[0.5, 1], (1, 0)]), 2)
+    assert_exact(decoded, np.array([[0.5, 1], [1, 0]], dtype=np.float32))
+    assert_exact(
+        decode_batch(floats, encode_batch_from_elements(floats, []), 0),
+        np.zeros((0, 2), np.float32),
+    )
+
+
 class CustomBox(spaces.Box):
     pass
 

@@ -133,7 +133,9 @@ def fill_element(
 
 
 def decode_element(space: spaces.Space[Any], msg: value_pb2.Value, *, path: str = "value") -> Any:
-    """One sample of ``space`` from its element form, typed as ``space.sample()`` returns it.
+    """One sample of ``space`` from its element form, typed as ``space.sample()``
+    returns it (except that a Box of shape () always gives a 0-d array, where
+    gymnasium's sample gives a numpy scalar for integer and bool dtypes).
 
     >>> decode_element(spaces.Discrete(3), encode_element(spaces.Discrete(3), 2))
     np.int64(2)
@@ -989,8 +991,20 @@ def _fill_from_elements(
 
 
 def _stack(space: Any, elements: list[Any], path: str) -> np.ndarray[Any, Any]:
-    """One (n, *shape) array of the space's dtype from n elements (one copy)."""
-    return _as_array(elements, space.dtype, (len(elements), *space.shape), path)
+    """One (n, *shape) array of the space's dtype from n elements."""
+    dtype, shape = space.dtype, space.shape
+    full = (len(elements), *shape)
+    try:
+        stacked = np.asarray(elements)
+    except (ValueError, TypeError, OverflowError):
+        stacked = None
+    if stacked is not None and stacked.dtype == dtype and stacked.shape == full:
+        return stacked  # the common case: elements already of the space's dtype
+    # Mixed inputs (Python floats, other dtypes) are cast one by one, so that
+    # numpy's promotion of the whole list (int64 with uint64 gives float64)
+    # does not decide what is accepted.
+    parts = [_as_array(e, dtype, shape, f"{path}[{j}]") for j, e in enumerate(elements)]
+    return np.stack(parts) if parts else np.empty(full, dtype)
 
 
 def _to_elements(space: spaces.Space[Any], batch: Any, n: int) -> list[Any]:
