@@ -200,7 +200,7 @@ def test_fill_value_replaces_previous_content() -> None:
 
 # Graph.contains checks nodes one by one and Box.contains warns for each numpy scalar.
 @pytest.mark.filterwarnings("ignore:.*Casting input x to numpy array")
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(space_and_sample())
 def test_element_round_trip_of_samples_is_exact(case: tuple[spaces.Space[Any], Any]) -> None:
     space, sample = case
@@ -209,7 +209,7 @@ def test_element_round_trip_of_samples_is_exact(case: tuple[spaces.Space[Any], A
     assert space.contains(decoded)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(space_and_batch())
 def test_batch_round_trip_matches_gymnasium_vector_envs(
     case: tuple[spaces.Space[Any], list[Any]],
@@ -624,7 +624,7 @@ def check_all_decoders(space: spaces.Space[Any], msg: value_pb2.Value, n: int) -
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(space_and_batch(max_leaves=3), st.data())
 def test_mutated_batches_decode_or_raise_typed_errors(
     case: tuple[spaces.Space[Any], list[Any]], data: st.DataObject
