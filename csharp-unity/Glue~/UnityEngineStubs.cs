@@ -81,6 +81,8 @@ namespace UnityEngine
             var b = c as Behaviour;
             if (b != null) b.enabled = true;
             Components.Add(c);
+            // As in Unity, Awake runs inside AddComponent.
+            StubPlayerLoop.Invoke(c, "Awake");
             return c;
         }
         public T GetComponent<T>()
@@ -207,8 +209,10 @@ namespace UnityEngine
         public static string version = "0.0.0";
         public static string unityVersion = "2021.3.0f1";
         public static RuntimePlatform platform = RuntimePlatform.LinuxPlayer;
-        public static void Quit() { }
-        public static void Quit(int exitCode) { }
+        // Stub only: what the smoke host's fake player loop checks to stop.
+        public static int? StubQuitCode;
+        public static void Quit() { StubQuitCode = 0; }
+        public static void Quit(int exitCode) { StubQuitCode = exitCode; }
     }
 
     public static class SystemInfo
@@ -345,6 +349,49 @@ namespace UnityEngine
     {
         public RuntimeInitializeOnLoadMethodAttribute() { }
         public RuntimeInitializeOnLoadMethodAttribute(RuntimeInitializeLoadType loadType) { }
+    }
+}
+
+namespace UnityEngine
+{
+    /// <summary>Stub only: calls Unity's message methods (Awake, Start, FixedUpdate, Update) by reflection.</summary>
+    public static class StubPlayerLoop
+    {
+        const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance
+            | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+
+        public static void Invoke(object target, string message)
+        {
+            for (Type type = target.GetType(); type != null && type != typeof(MonoBehaviour); type = type.BaseType)
+            {
+                var method = type.GetMethod(message, Any | System.Reflection.BindingFlags.DeclaredOnly, null, Type.EmptyTypes, null);
+                if (method != null)
+                {
+                    try
+                    {
+                        method.Invoke(target, null);
+                    }
+                    catch (System.Reflection.TargetInvocationException error)
+                    {
+                        // Unity logs an exception thrown by a message method and goes on.
+                        Debug.LogException(error.InnerException);
+                    }
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Send a message to every enabled MonoBehaviour of every GameObject.</summary>
+        public static void Broadcast(string message)
+        {
+            foreach (GameObject go in GameObject.All.ToArray())
+                foreach (Component c in go.Components.ToArray())
+                {
+                    var behaviour = c as MonoBehaviour;
+                    if (behaviour != null && behaviour.enabled)
+                        Invoke(behaviour, message);
+                }
+        }
     }
 }
 

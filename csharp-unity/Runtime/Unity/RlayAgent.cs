@@ -90,7 +90,7 @@ namespace Rlay.Unity
         /// This agent's random numbers: reseeded when a reset brings a seed, so
         /// that an episode started with the same seed plays out the same.
         /// </summary>
-        protected System.Random Random { get { return random; } }
+        protected System.Random EpisodeRandom { get { return random; } }
 
         /// <summary>The observation space (one agent's, not the batch).</summary>
         /// <example><code>return Spaces.Box(-1f, 1f, 8);</code></example>
@@ -107,7 +107,7 @@ namespace Rlay.Unity
         public abstract void OnActionReceived(ActionReader action);
 
         /// <summary>Put the world back to a start state for a new episode.</summary>
-        /// <param name="seed">The reset's seed (already applied to <see cref="Random"/>), or null.</param>
+        /// <param name="seed">The reset's seed (already applied to <see cref="EpisodeRandom"/>), or null.</param>
         /// <param name="options">The reset's options (a map value; read with <c>Values.Get</c>), or null.</param>
         public virtual void OnEpisodeBegin(ulong? seed, Value options)
         {

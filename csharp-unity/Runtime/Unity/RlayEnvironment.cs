@@ -168,6 +168,28 @@ namespace Rlay.Unity
         /// <summary>The sub-environments, in the order the trainer sees them.</summary>
         public IList<RlayAgent> Agents { get { return agents.AsReadOnly(); } }
 
+        /// <summary>The env id the trainer sees; set before Start.</summary>
+        public string EnvId
+        {
+            get { return envId; }
+            set { envId = value ?? ""; }
+        }
+
+        /// <summary>The port to listen on for ClientEnv (0: a free one); set before Start.</summary>
+        public int Port
+        {
+            get { return port; }
+            set { port = value; }
+        }
+
+        /// <summary>How a step's fixed steps pass; set before Start.</summary>
+        public SteppingMode Stepping
+        {
+            get { return stepping; }
+            set { stepping = value; }
+        }
+
+        /// <summary>Fixed (physics) steps per action; changing it takes effect at the next decision.</summary>
         public int DecisionPeriod
         {
             get { return decisionPeriod; }
@@ -362,7 +384,7 @@ namespace Rlay.Unity
 
         void OnTrainerAttached()
         {
-            Debug.Log("rlay: trainer connected (" + StatusText + "); " + agents.Count + " sub-environment(s), decision period " + decisionPeriod, this);
+            Debug.Log("rlay: trainer connected; " + agents.Count + " sub-environment(s), decision period " + decisionPeriod, this);
             advanced = false;
             if (stepping == SteppingMode.ManualPhysics)
                 SetScriptedPhysics(true);
