@@ -77,6 +77,9 @@ class Address:
 def parse_address(text: str | Address) -> Address:
     """Parse an address, raising :class:`InvalidAddress` with the reason.
 
+    Whitespace around the text (e.g. a newline from an environment
+    variable) is ignored.
+
     >>> parse_address("tcp://[::1]:7000").host
     '::1'
     >>> parse_address("127.0.0.1:5555")

@@ -633,6 +633,11 @@ def _remove_stale_socket(address: Address) -> None:
         return  # nothing there; bind reports any other problem
     if not stat.S_ISSOCK(info.st_mode):
         raise AddressInUse(f"{address}: {path} exists and is not a socket; not replacing it")
+    if _listed_as_listening(path):
+        raise AddressInUse(f"{address} is already in use by a live listener")
+    # Otherwise dial it: a refusal proves the file stale. (A live listener
+    # the system table does not show, e.g. in another network namespace,
+    # sees this probe as a connection that closes at once.)
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     probe.settimeout(1.0)
     try:
@@ -648,6 +653,32 @@ def _remove_stale_socket(address: Address) -> None:
     finally:
         probe.close()
     raise AddressInUse(f"{address} is already in use by a live listener")
+
+
+def _listened_paths() -> set[bytes] | None:
+    """Paths of listening Unix sockets from /proc/net/unix (Linux), or None elsewhere."""
+    try:
+        with open("/proc/net/unix", "rb") as table:
+            lines = table.read().splitlines()[1:]
+    except OSError:
+        return None
+    paths = set()
+    for line in lines:
+        # Num RefCount Protocol Flags Type St Inode Path; Flags 0x10000 = listening
+        fields = line.split(None, 7)
+        if len(fields) == 8 and int(fields[3], 16) & 0x10000:
+            paths.add(fields[7])
+    return paths
+
+
+def _listed_as_listening(path: str) -> bool:
+    """True when the system's socket table shows a listener bound to ``path``.
+
+    Checking the table, rather than dialling, spares a live listener a
+    connection it would see open and close for nothing.
+    """
+    paths = _listened_paths()
+    return paths is not None and os.fsencode(path) in paths
 
 
 def connect_unix(
