@@ -1,0 +1,1 @@
+"""One module per measured system; each runs as ``python -m rlaybench.cases.NAME``."""

@@ -1,0 +1,245 @@
+"""latest.md: the side-by-side table, the ratios and the targets, from the result rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rlaybench.payloads import PAYLOADS
+
+Row = dict[str, Any]
+
+# Which raw echo a row is compared with: its own transport; gRPC runs over TCP.
+_RAW_TRANSPORT = {"tcp": "tcp", "unix": "unix", "grpc": "tcp"}
+RAW = "raw socket echo"
+INPROC = "in-process"
+RLAY = "rlay"
+
+
+def find(rows: Iterable[Row], **match: str) -> Row | None:
+    """The first row whose fields equal ``match``."""
+    for row in rows:
+        if all(row.get(k) == v for k, v in match.items()):
+            return row
+    return None
+
+
+def label(row: Row) -> str:
+    parts = [row["system"]]
+    if row.get("mode") and row["mode"] not in ("step", "echo"):
+        parts.append(row["mode"])
+    if row.get("transport") and row["transport"] != "none":
+        parts.append(row["transport"])
+    return " / ".join(parts)
+
+
+def _us(x: float) -> str:
+    if x >= 10_000:
+        return f"{x / 1000:,.1f} ms"
+    return f"{x:,.1f}" if x >= 10 else f"{x:.2f}"
+
+
+def _rate(x: float) -> str:
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if x >= scale:
+            return f"{x / scale:.2f}{unit}"
+    return f"{x:.0f}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if not a or not b:
+        return "—"
+    return f"{a / b:.2f}×"
+
+
+def add_ratios(rows: list[Row]) -> None:
+    """Store vs_raw / vs_inprocess (median over the reference's median) in each row."""
+    for row in rows:
+        ref_inproc = find(rows, system=INPROC, payload=row["payload"])
+        raw_t = _RAW_TRANSPORT.get(row["transport"])
+        ref_raw = find(rows, system=RAW, transport=raw_t, payload=row["payload"]) if raw_t else None
+        if ref_raw is not None and row["system"] != RAW:
+            row["vs_raw_echo"] = round(row["median_us"] / ref_raw["median_us"], 3)
+            row["raw_echo_transport"] = raw_t
+        if ref_inproc is not None and row["system"] != INPROC:
+            row["vs_in_process"] = round(row["median_us"] / ref_inproc["median_us"], 3)
+
+
+def payload_table(rows: list[Row], payload: str) -> list[str]:
+    """One markdown table for a payload, fastest first."""
+    p = PAYLOADS[payload]
+    these = sorted((r for r in rows if r["payload"] == payload), key=lambda r: r["median_us"])
+    if not these:
+        return []
+    rate_col = "agent-steps/s" if p.batched else "steps/s"
+    head = f"| system | median µs/step (min–max) | CPU µs/step | {rate_col} | MB/s "
+    head += "| × raw echo | × in-process |"
+    out = [f"### {p.label} ({p.obs_bytes:,} B per step)", "", head, "|---" * 7 + "|"]
+    for r in these:
+        rate = r["agent_steps_per_s"] if p.batched else r["steps_per_s"]
+        raw = f"{r['vs_raw_echo']:.2f}× ({r['raw_echo_transport']})" if "vs_raw_echo" in r else "—"
+        inproc = f"{r['vs_in_process']:.1f}×" if "vs_in_process" in r else "—"
+        # in-process hands over a reference: no bytes move, so no throughput to show
+        mbs = "—" if r["system"] == INPROC else f"{r['bytes_per_s'] / 1e6:,.1f}"
+        out.append(
+            f"| {label(r)} | {_us(r['median_us'])} ({_us(r['min_us'])}–{_us(r['max_us'])}) "
+            f"| {_us(r['cpu_us'])} | {_rate(rate)} | {mbs} "
+            f"| {raw} | {inproc} |"
+        )
+    return [*out, ""]
+
+
+def peer_table(rows: list[Row]) -> list[str]:
+    """How many times faster rlay (unix) is than each other system, per payload."""
+    peers = sorted(
+        {(r["system"], r["mode"], r["transport"]) for r in rows if r["system"] not in (RLAY,)}
+    )
+    out = [
+        "| other system | payload | its median µs | rlay ClientEnv unix | rlay ServerEnv unix |",
+        "|---|---|---|---|---|",
+    ]
+    for system, mode, transport in peers:
+        if system in (INPROC,):
+            continue
+        for payload in PAYLOADS:
+            other = find(rows, system=system, mode=mode, transport=transport, payload=payload)
+            if other is None:
+                continue
+            cells = []
+            for rlay_mode in ("ClientEnv", "ServerEnv"):
+                mine = find(rows, system=RLAY, mode=rlay_mode, transport="unix", payload=payload)
+                cells.append(
+                    f"{other['median_us'] / mine['median_us']:.2f}× faster" if mine else "—"
+                )
+            name = label({"system": system, "mode": mode, "transport": transport})
+            out.append(
+                f"| {name} | {payload} | {_us(other['median_us'])} | {cells[0]} | {cells[1]} |"
+            )
+    return [*out, ""]
+
+
+def _verdict(ok: bool | None) -> str:
+    return {True: "**met**", False: "**missed**", None: "not measured"}[ok]
+
+
+def targets(rows: list[Row], mode: str) -> list[tuple[str, bool | None, str]]:
+    """(target, met?, the numbers) for rlay over unix in one mode."""
+
+    def rl(payload: str) -> Row | None:
+        return find(rows, system=RLAY, mode=mode, transport="unix", payload=payload)
+
+    out: list[tuple[str, bool | None, str]] = []
+    cart, raw = rl("cartpole"), find(rows, system=RAW, transport="unix", payload="cartpole")
+    if cart and raw:
+        ratio = cart["median_us"] / raw["median_us"]
+        text = f"{_us(cart['median_us'])} µs vs {_us(raw['median_us'])} µs: {ratio:.2f}×"
+        out.append(("4-float step <= 2× raw unix echo", ratio <= 2.0, text))
+    else:
+        out.append(("4-float step <= 2× raw unix echo", None, ""))
+    unary = [
+        r
+        for r in rows
+        if r["payload"] == "cartpole"
+        and r["system"] in ("ML-Agents", "gRPC unary (ML-Agents shape)")
+    ]
+    if cart and unary:
+        fastest = min(unary, key=lambda r: r["median_us"])
+        speedups = ", ".join(
+            f"{label(u)} {_us(u['median_us'])} µs = {u['median_us'] / cart['median_us']:.1f}×"
+            for u in unary
+        )
+        ok = fastest["median_us"] / cart["median_us"] >= 4.0
+        out.append((">= 4× faster than the gRPC-unary shape (its fastest row)", ok, speedups))
+    else:
+        out.append((">= 4× faster than the gRPC-unary shape", None, ""))
+    old = find(rows, system="rlay 0.0.1", mode=mode, payload="cartpole")
+    if cart and old:
+        faster = cart["median_us"] < old["median_us"]
+        cpu_ratio = cart["cpu_us"] / old["cpu_us"]
+        text = (
+            f"{_us(cart['median_us'])} vs {_us(old['median_us'])} µs/step; CPU "
+            f"{_us(cart['cpu_us'])} vs {_us(old['cpu_us'])} µs/step ({cpu_ratio:.2f}×)"
+        )
+        out.append(
+            (
+                "faster than rlay 0.0.1 (mmap busy-wait) at <= half its CPU/step",
+                faster and cpu_ratio <= 0.5,
+                text,
+            )
+        )
+    else:
+        out.append(("faster than rlay 0.0.1 at <= half its CPU/step", None, ""))
+    image = rl("image")
+    if image and cart:
+        ratio = image["median_us"] / cart["median_us"]
+        text = f"{_us(image['median_us'])} vs {_us(cart['median_us'])} µs: {ratio:.2f}×"
+        out.append(("84×84×3 step within 1.5× of the 4-float step", ratio <= 1.5, text))
+    else:
+        out.append(("84×84×3 step within 1.5× of the 4-float step", None, ""))
+    large = rl("large")
+    if large:
+        gbs = large["bytes_per_s"] / 1e9
+        text = f"{gbs:.2f} GB/s ({_us(large['median_us'])} per 4 MiB step)"
+        out.append(("4 MiB observation at >= 1 GB/s", gbs >= 1.0, text))
+    else:
+        out.append(("4 MiB observation at >= 1 GB/s", None, ""))
+    batch = rl("batch64")
+    if batch:
+        rate = batch["agent_steps_per_s"]
+        text = f"{_rate(rate)} agent-steps/s ({_us(batch['median_us'])} µs per batched step)"
+        out.append(("num_envs=64 at >= 1M agent-steps/s", rate >= 1e6, text))
+    else:
+        out.append(("num_envs=64 at >= 1M agent-steps/s", None, ""))
+    return out
+
+
+def targets_table(rows: list[Row]) -> list[str]:
+    out = ["| target (rlay over unix) | ClientEnv | ServerEnv |", "|---|---|---|"]
+    client, server = targets(rows, "ClientEnv"), targets(rows, "ServerEnv")
+    for (name, ok_c, text_c), (_, ok_s, text_s) in zip(client, server, strict=True):
+        out.append(f"| {name} | {_verdict(ok_c)} {text_c} | {_verdict(ok_s)} {text_s} |")
+    return [*out, ""]
+
+
+def render(rows: list[Row], meta: dict[str, Any]) -> str:
+    """The whole latest.md."""
+    lines = [
+        "# rlay side-by-side benchmark results",
+        "",
+        f"Run: {meta.get('started', '?')} to {meta.get('finished', '?')} "
+        f"({'quick' if meta.get('quick') else 'full'} run: {meta.get('reps')} repetitions "
+        f"of ~{meta.get('rep_seconds')} s each after warm-up). "
+        f"Machine: {meta.get('machine', '?')}; load average before/after: "
+        f"{meta.get('load_before', '?')} / {meta.get('load_after', '?')}. "
+        "The cores are shared with other work, so numbers are noisy: compare rows of one run.",
+        "",
+        "Time is the median wall time per step over the repetitions (min–max across them); "
+        "CPU is user+system time of both processes per step; × raw echo divides by the raw "
+        "socket round trip of the same payload on the same transport (gRPC rows: TCP); "
+        "× in-process divides by the echo env stepped without any transport. "
+        "See bench/README.md for what each row runs.",
+        "",
+        "## Targets",
+        "",
+        *targets_table(rows),
+        "## Per payload",
+        "",
+    ]
+    for payload in PAYLOADS:
+        lines += payload_table(rows, payload)
+    lines += ["## rlay over unix against every other row", "", *peer_table(rows)]
+    notes = meta.get("omitted", []) + meta.get("errors", [])
+    if notes:
+        lines += ["## Not in the table", ""]
+        for note in notes:
+            what = " / ".join(
+                x for x in (note["system"], note.get("mode"), note.get("transport")) if x
+            )
+            reason = " ".join(str(note["reason"]).split())
+            lines.append(f"- {what}, {note['payload']}: {reason}")
+        lines.append("")
+    if meta.get("libraries"):
+        lines += ["## Versions", ""]
+        lines += [f"- {k}: {v}" for k, v in sorted(meta["libraries"].items())]
+        lines.append("")
+    return "\n".join(lines)

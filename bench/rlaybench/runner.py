@@ -1,0 +1,319 @@
+"""The orchestrator behind bench/run.py: builds the case list, runs each case as its own
+driver process (in the right interpreter), and writes the results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rlaybench import harness, report, venvs
+from rlaybench.payloads import PAYLOADS
+
+BENCH = harness.BENCH_DIR
+RESULTS = BENCH / "results"
+PEER_VENVS = ("mlagents", "dmenvrpc", "godotrl", "rlay001")
+
+
+@dataclass
+class Case:
+    """One measurement: a driver module run by an interpreter with arguments."""
+
+    name: str
+    module: str
+    python: str
+    payload: str
+    args: list[str] = field(default_factory=list)
+
+    def command(self) -> list[str]:
+        return [self.python, "-m", self.module, "--payload", self.payload, *self.args]
+
+
+@dataclass
+class Plan:
+    cases: list[Case] = field(default_factory=list)
+    omitted: list[dict[str, str]] = field(default_factory=list)
+
+    def omit(
+        self, system: str, payload: str, reason: str, mode: str = "", transport: str = ""
+    ) -> None:
+        self.omitted.append(
+            {
+                "system": system,
+                "mode": mode,
+                "transport": transport,
+                "payload": payload,
+                "reason": reason,
+            }
+        )
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short smoke run (no thresholds)")
+    parser.add_argument("--only", default="", help="regex on system/mode/transport/payload")
+    parser.add_argument("--no-peers", action="store_true", help="skip the peers' virtualenvs")
+    parser.add_argument("--out", type=Path, default=None, help="results directory")
+    parser.add_argument("--reps", type=int, default=None)
+    parser.add_argument("--rep-seconds", type=float, default=None)
+    args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = RESULTS / "quick" if args.quick else RESULTS
+    if args.reps is None:
+        args.reps = 3 if args.quick else 5
+    if args.rep_seconds is None:
+        args.rep_seconds = 0.05 if args.quick else 1.0
+    return args
+
+
+def _timing_args(args: argparse.Namespace) -> list[str]:
+    warmup, min_steps = (0.02, 1) if args.quick else (0.3, 3)
+    return [
+        "--reps", str(args.reps), "--rep-seconds", str(args.rep_seconds),
+        "--warmup-seconds", str(warmup), "--min-steps", str(min_steps),
+    ]  # fmt: skip
+
+
+def _log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------ setup
+
+
+def _rlay_status(python: str) -> str:
+    """Empty when rlay's agent side and reference host import here, else the reason."""
+    probe = "import rlay, rlay.host; rlay.ClientEnv; rlay.ServerEnv; rlay.ClientVectorEnv"
+    out = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=120)
+    if out.returncode == 0:
+        return ""
+    return (out.stderr.strip().splitlines() or ["import failed"])[-1]
+
+
+def _setup_peers(args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    if args.no_peers:
+        return {name: {"ok": "no", "reason": "--no-peers"} for name in PEER_VENVS}
+    missing = [n for n in PEER_VENVS if venvs.status(n).get("ok") != "yes"]
+    if missing:
+        _log(f"building virtualenvs {', '.join(missing)} under {venvs.VENV_ROOT} (once) ...")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = dict(zip(PEER_VENVS, pool.map(venvs.ensure, PEER_VENVS), strict=True))
+    for name, res in results.items():
+        if res.get("ok") != "yes":
+            _log(f"  {name}: cannot be built, its rows are skipped: {res.get('reason')}")
+    return results
+
+
+def _descriptors(peers: dict[str, dict[str, str]]) -> str:
+    """ML-Agents' message descriptors, dumped by its own venv (for stubs and grpc_unary)."""
+    if peers["mlagents"].get("ok") != "yes":
+        return ""
+    cmd = [str(venvs.python_of("mlagents")), "-m", "rlaybench.cases.mlagents", "--dump-descriptors"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=_env(), cwd=BENCH)
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(BENCH), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+# ------------------------------------------------------------------------------ plan
+
+
+def _plan(args: argparse.Namespace, peers: dict[str, dict[str, str]], desc: str) -> Plan:
+    plan = Plan()
+    main_py = sys.executable
+    timing = _timing_args(args)
+    rlay_problem = _rlay_status(main_py)
+
+    def peer_py(name: str) -> str | None:
+        return str(venvs.python_of(name)) if peers[name].get("ok") == "yes" else None
+
+    def add(name: str, module: str, python: str, payload: str, *extra: str) -> None:
+        plan.cases.append(Case(name, module, python, payload, [*extra, *timing]))
+
+    for payload in PAYLOADS:
+        batched = PAYLOADS[payload].batched
+        add("in-process", "rlaybench.cases.inproc", main_py, payload)
+        for transport in ("unix", "tcp"):
+            add(
+                f"raw/{transport}",
+                "rlaybench.cases.raw",
+                main_py,
+                payload,
+                "--transport",
+                transport,
+            )
+        for mode in ("ClientEnv", "ServerEnv"):
+            for transport in ("unix", "tcp", "grpc"):
+                if rlay_problem:
+                    plan.omit(
+                        "rlay", payload, f"rlay is not usable here: {rlay_problem}", mode, transport
+                    )
+                    continue
+                add(f"rlay/{mode}/{transport}", "rlaybench.cases.rlay_case", main_py, payload,
+                    "--mode", mode, "--transport", transport)  # fmt: skip
+        if args.quick and payload != "cartpole":
+            plan.omit("peers", payload, "--quick runs the peers with the 4-float payload only")
+        else:
+            _plan_peers(plan, add, peers, peer_py, payload, batched, desc, main_py)
+    pattern = re.compile(args.only) if args.only else None
+    if pattern is not None:
+        plan.cases = [c for c in plan.cases if pattern.search(f"{c.name}/{c.payload}")]
+    return plan
+
+
+def _plan_peers(plan: Plan, add: Any, peers: Any, peer_py: Any, payload: str, batched: bool,
+                desc: str, main_py: str) -> None:  # fmt: skip
+    def unavailable(system: str, venv: str) -> None:
+        plan.omit(system, payload, f"virtualenv {venv} unavailable: {peers[venv].get('reason')}")
+
+    py = peer_py("mlagents")
+    if py and desc:
+        add("ML-Agents", "rlaybench.cases.mlagents", py, payload, "--stub-python", main_py)
+        add("grpc-unary", "rlaybench.cases.grpc_unary", main_py, payload, "--descriptors", desc)
+    else:
+        unavailable("ML-Agents", "mlagents")
+    py = peer_py("dmenvrpc")
+    if batched:
+        plan.omit("dm_env_rpc", payload, "no batch of sub-environments in one connection "
+                  "(its multi-agent form is one connection per agent)")  # fmt: skip
+    elif py:
+        add("dm_env_rpc", "rlaybench.cases.dmenvrpc", py, payload)
+    else:
+        unavailable("dm_env_rpc", "dmenvrpc")
+    py = peer_py("godotrl")
+    if py:
+        add("Godot RL Agents", "rlaybench.cases.godotrl", py, payload)
+    else:
+        unavailable("Godot RL Agents", "godotrl")
+    py = peer_py("rlay001")
+    for mode in ("ClientEnv", "ServerEnv"):
+        if batched:
+            plan.omit("rlay 0.0.1", payload, "rlay 0.0.1 has no batched env", mode, "mmap")
+        elif py:
+            add(f"rlay001/{mode}", "rlaybench.cases.rlay001", py, payload, "--mode", mode)
+        else:
+            unavailable("rlay 0.0.1", "rlay001")
+
+
+# ------------------------------------------------------------------------------ run
+
+
+def _run_case(case: Case, timeout: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+    """(rows, skips, error text) of one case."""
+    try:
+        out = subprocess.run(
+            case.command(), capture_output=True, text=True, timeout=timeout, env=_env(), cwd=BENCH
+        )
+    except subprocess.TimeoutExpired as exc:
+        tail = (exc.stderr or b"")[-400:]
+        return [], [], f"timed out after {timeout:g} s {tail!r}"
+    rows, skips = [], []
+    for line in out.stdout.splitlines():
+        if line.startswith(harness.RESULT_TAG):
+            rows.append(json.loads(line[len(harness.RESULT_TAG) :]))
+        elif line.startswith(harness.SKIP_TAG):
+            skips.append(json.loads(line[len(harness.SKIP_TAG) :]))
+    if rows or skips:
+        return rows, skips, ""
+    tail = " | ".join(out.stderr.strip().splitlines()[-4:])
+    return [], [], f"exit code {out.returncode}: {tail}"
+
+
+def _loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()}"
+
+
+def main(argv: list[str]) -> int:
+    args = _parse(argv)
+    t0 = time.time()
+    meta: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(t0)),
+        "quick": args.quick,
+        "reps": args.reps,
+        "rep_seconds": args.rep_seconds,
+        "machine": _machine(),
+        "load_before": _loadavg(),
+        "command": "python bench/run.py " + " ".join(argv),
+    }
+    peers = _setup_peers(args)
+    desc = _descriptors(peers)
+    plan = _plan(args, peers, desc)
+    meta["venvs"] = {
+        k: {"ok": v.get("ok"), "reason": v.get("reason", "")} for k, v in peers.items()
+    }
+    meta["omitted"], meta["errors"] = list(plan.omitted), []
+    case_timeout = 90.0 if args.quick else 240.0
+    rows: list[dict[str, Any]] = []
+    for i, case in enumerate(plan.cases, 1):
+        started = time.monotonic()
+        got, skips, error = _run_case(case, case_timeout)
+        rows += got
+        meta["omitted"] += skips
+        took = time.monotonic() - started
+        summary = ", ".join(f"{r['median_us']:.1f} µs" for r in got) or (
+            "skipped" if skips else "ERROR " + error
+        )
+        _log(f"[{i}/{len(plan.cases)}] {case.name} {case.payload}: {summary} ({took:.1f} s)")
+        if error:
+            meta["errors"].append(
+                {"system": case.name, "payload": case.payload, "reason": "failed: " + error}
+            )
+    if desc:
+        Path(desc).unlink(missing_ok=True)
+    meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    meta["load_after"] = _loadavg()
+    meta["libraries"] = {r["system"]: r["library"] for r in rows if r.get("library")}
+    meta["csharp_peer"] = "not built: no C# peer in conformance/peers.toml yet"
+    report.add_ratios(rows)
+    _write(args.out, rows, meta)
+    _log(f"done in {time.time() - t0:.0f} s: {len(rows)} rows in {args.out}")
+    return 1 if meta["errors"] and not rows else 0
+
+
+def _write(out: Path, rows: list[dict[str, Any]], meta: dict[str, Any]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(rows, indent=1) + "\n")
+    (out / "latest.meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    (out / "latest.md").write_text(report.render(rows, meta))
+    _plots(out)
+
+
+def _plots(out: Path) -> None:
+    """Plots need matplotlib: here, or else in the tools virtualenv."""
+    try:
+        import matplotlib  # noqa: F401
+
+        python = sys.executable
+    except ImportError:
+        tools = venvs.ensure("tools")
+        if tools.get("ok") != "yes":
+            _log(f"plots skipped: matplotlib is missing ({tools.get('reason')})")
+            return
+        python = str(venvs.python_of("tools"))
+    cmd = [python, "-m", "rlaybench.plots", str(out)]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=_env(), cwd=BENCH)
+    if res.returncode != 0:
+        _log("plots failed: " + res.stderr.strip()[-400:])
