@@ -65,6 +65,11 @@ def test_unsupported_dtypes_are_rejected(dtype: Any) -> None:
         encode_tensor(np.zeros(2, dtype=dtype))
 
 
+def test_ragged_input_is_rejected() -> None:
+    with pytest.raises(InvalidValue, match="not an array"):
+        encode_tensor([[1, 2], [3]])
+
+
 def test_dtype_to_proto_rejects_non_dtypes() -> None:
     with pytest.raises(InvalidValue):
         dtype_to_proto("not a dtype")

@@ -1,8 +1,9 @@
 """numpy arrays to and from ``rlay.v1.Tensor``: dtype, shape, little-endian C-order bytes.
 
 This is the hot path of every step, so the functions here do no per-element
-work: encoding is one ``tobytes`` and decoding one ``np.frombuffer`` plus the
-copy that makes the result writable::
+work: encoding is one ``tobytes``, decoding wraps the bytes in an array
+without converting them (as ``np.frombuffer`` does), after the one copy that
+makes the result writable::
 
     >>> import numpy as np
     >>> msg = encode_tensor(np.arange(6, dtype=np.int16).reshape(2, 3))
@@ -99,7 +100,13 @@ def dtype_from_proto(code: int) -> np.dtype[Any]:
 
 def _wire_array(array: Any) -> tuple[np.ndarray[Any, Any], tensor_pb2.Dtype]:
     """The array and its dtype code, byte-swapped to little-endian when needed."""
-    arr = array if type(array) is np.ndarray else np.asarray(array)
+    if type(array) is np.ndarray:
+        arr = array
+    else:
+        try:
+            arr = np.asarray(array)
+        except (ValueError, TypeError, OverflowError) as error:  # ragged lists, ...
+            raise InvalidValue(f"not an array: {error}") from error
     code = _TO_PROTO.get(arr.dtype)
     if code is None:
         # Rare path: a big-endian array (converted once here) or a dtype the
@@ -171,8 +178,9 @@ def decode_tensor(msg: tensor_pb2.Tensor) -> np.ndarray[Any, Any]:
     # out of the message), so np.frombuffer(data) would be a read-only view.
     # Callers write into observations (wrappers normalise in place, torch
     # warns on read-only arrays), so we pay exactly one more copy: into a
-    # bytearray that the array then wraps without copying again. That is
-    # cheaper than frombuffer(...).copy().reshape(...) (one numpy call, not three).
+    # bytearray that np.ndarray wraps in place, exactly as np.frombuffer
+    # would, but taking the shape in the same call: about half the cost of
+    # np.frombuffer(data).copy().reshape(shape) for small tensors.
     try:
         array: np.ndarray[Any, Any] = np.ndarray(shape, dtype, bytearray(data))
     except ValueError as error:  # negative dims whose product matched, or > 64 dims
