@@ -78,6 +78,8 @@ class Harness:
         try:
             try:
                 agent.accept()
+            except rlay.RlayError:
+                raise  # a case may expect it (a refused token, a refused render mode)
             except Exception as error:
                 raise AssertionError(f"{error}\n{process.describe()}") from error
             yield agent

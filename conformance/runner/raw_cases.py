@@ -87,7 +87,8 @@ def still_serving(h: Harness, env: str = "episodes", token: str | None = None) -
     try:
         open_session(conn, token or "")
         expect_kind(conn.roundtrip(reset_request([0])), "reset")
-        expect_kind(conn.roundtrip(step_request(discrete_action(1))), "step")
+        if env == "episodes":
+            expect_kind(conn.roundtrip(step_request(discrete_action(1))), "step")
         expect_kind(conn.roundtrip(simple("close")), "close")
     finally:
         conn.close()
@@ -346,16 +347,6 @@ def wrong_kind(h: Harness) -> None:
         for bad in (value_pb2.Value(string_value="1"), value_pb2.Value(),
                     value_pb2.Value(tensor=short)):  # fmt: skip
             expect_error(conn.roundtrip(step_request(bad)), "INVALID_ARGUMENT")
-        _continues(conn)
-
-
-@case("raw/action-out-of-space")
-def out_of_space(h: Harness) -> None:
-    """Discrete(3) action 7 or -1 is outside the space: INVALID_ARGUMENT."""
-    with h.raw("episodes") as conn:
-        _episodes_session(conn)
-        for bad in (7, -1):
-            expect_error(conn.roundtrip(step_request(discrete_action(bad))), "INVALID_ARGUMENT")
         _continues(conn)
 
 
