@@ -243,6 +243,21 @@ def test_recv_timeout_then_frame(opened: Opened, kind: str) -> None:
     exchange(pair.agent, pair.env, b"after the timeout")
 
 
+def test_infinite_and_negative_timeouts(opened: Opened, kind: str) -> None:
+    pair = opened.pair(kind)
+    pair.agent.send(b"one")
+    assert pair.env.recv(timeout=float("inf")) == b"one"
+    with pytest.raises(Timeout):
+        pair.env.recv(timeout=-1.0)
+    with pytest.raises(Timeout):
+        pair.listener.accept(timeout=-1.0)
+    timer = threading.Timer(0.1, pair.listener.close)
+    timer.start()
+    with pytest.raises(ConnectionClosed):
+        pair.listener.accept(timeout=float("inf"))
+    timer.join()
+
+
 def test_peer_close_is_connection_closed(opened: Opened, kind: str) -> None:
     pair = opened.pair(kind)
     pair.agent.send(b"last words")
@@ -566,6 +581,28 @@ def test_tcp_options(opened: Opened) -> None:
         finally:
             sock.close()
     assert pair.listener.address.startswith("tcp://127.0.0.1:")
+
+
+@pytest.mark.parametrize("scheme", ["tcp", "grpc"])
+def test_ipv6_loopback(opened: Opened, scheme: str) -> None:
+    if scheme == "grpc":
+        _require_grpc()
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        # Without IPv6 the failure must still be a clear rlay error.
+        with pytest.raises(RlayError, match=r"\[::1\]"):
+            listen(f"{scheme}://[::1]:0", side="env")
+        return
+    listener = listen(f"{scheme}://[::1]:0", side="env")
+    opened._closables.append(listener)
+    assert listener.address.startswith(f"{scheme}://[::1]:")
+    agent = connect(listener.address, side="agent", timeout=WAIT)
+    opened._closables.append(agent)
+    env = opened.accept(listener)
+    exchange(agent, env, b"six")
+    assert env.description.startswith(f"{scheme} [::1]:")
 
 
 def test_tcp_port_in_use(opened: Opened) -> None:

@@ -7,15 +7,29 @@ side does the reverse. A connection is used by one thread at a time.
 
 from __future__ import annotations
 
+import math
 from typing import Literal, Protocol
 
-__all__ = ["Connection", "Listener", "Payload", "Side"]
+__all__ = ["Connection", "Listener", "Payload", "Side", "wait_limit"]
 
 #: Who this process is in the session.
 Side = Literal["agent", "env"]
 
 #: What ``Connection.send`` accepts: any contiguous bytes.
 Payload = bytes | bytearray | memoryview
+
+
+def wait_limit(timeout: float | None, minimum: float = 0.0) -> float | None:
+    """A timeout as the OS wants it: ``None`` (or infinity) waits forever, else ``>= minimum``.
+
+    >>> wait_limit(float("inf")), wait_limit(-1.0), wait_limit(2.5)
+    (None, 0.0, 2.5)
+    """
+    if timeout is None or timeout == math.inf:
+        return None
+    if math.isnan(timeout):
+        raise ValueError("a timeout cannot be NaN")
+    return max(float(timeout), minimum)
 
 
 class Connection(Protocol):

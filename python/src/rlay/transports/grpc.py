@@ -26,6 +26,7 @@ import queue
 import re
 import socket
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from concurrent import futures
 from types import TracebackType
@@ -42,7 +43,7 @@ from rlay.errors import (
     Timeout,
     Unreachable,
 )
-from rlay.transports.base import Payload, Side
+from rlay.transports.base import Payload, Side, wait_limit
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, check_frame_size
 
 __all__ = [
@@ -200,7 +201,7 @@ class GrpcConnection:
         if self._end is not None:
             raise self._end.error
         try:
-            item = self._incoming.get(timeout=None if timeout is None else max(timeout, 0.0))
+            item = self._incoming.get(timeout=wait_limit(timeout))
         except queue.Empty:
             raise Timeout(f"no frame from {self.description} within {timeout} s") from None
         if isinstance(item, _End):
@@ -353,7 +354,7 @@ def connect_grpc(
         raise InvalidAddress(f"{address}: cannot dial port 0")
     channel = grpc.insecure_channel(_target(address), options=_grpc_options(max_frame_size))
     try:
-        grpc.channel_ready_future(channel).result(timeout=max(timeout, 0.0))
+        grpc.channel_ready_future(channel).result(timeout=wait_limit(timeout))
     except grpc.FutureTimeoutError:
         channel.close()
         raise Unreachable(f"no gRPC server answered at {address} within {timeout} s") from None
@@ -468,7 +469,7 @@ class GrpcListener:
         if self._closed:
             raise ConnectionClosed(f"the listener on {self.address} is closed")
         try:
-            connection = self._pending.get(timeout=None if timeout is None else max(timeout, 0.0))
+            connection = self._pending.get(timeout=wait_limit(timeout))
         except queue.Empty:
             raise Timeout(f"nobody connected to {self.address} within {timeout} s") from None
         if connection is None:
@@ -525,9 +526,9 @@ class GrpcListener:
 
 
 def _peer(peer: str) -> str:
-    """``ipv4:127.0.0.1:5000`` -> ``127.0.0.1:5000``."""
+    """``ipv4:127.0.0.1:5000`` -> ``127.0.0.1:5000``, ``ipv6:%5B::1%5D:5000`` -> ``[::1]:5000``."""
     kind, _, rest = peer.partition(":")
-    return rest if kind in ("ipv4", "ipv6") and rest else peer
+    return urllib.parse.unquote(rest) if kind in ("ipv4", "ipv6") and rest else peer
 
 
 def _diagnose_bind_failure(address: Address) -> RlayError:

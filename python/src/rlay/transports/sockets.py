@@ -37,7 +37,7 @@ from rlay.errors import (
     Timeout,
     Unreachable,
 )
-from rlay.transports.base import Payload
+from rlay.transports.base import Payload, wait_limit
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, HEADER, check_frame_size
 
 __all__ = [
@@ -130,6 +130,7 @@ class StreamConnection:
 
     @send_timeout.setter
     def send_timeout(self, value: float | None) -> None:
+        value = wait_limit(value)
         self._send_timeout = value
         if self._kernel_timeouts:
             try:
@@ -141,7 +142,10 @@ class StreamConnection:
                 self._sock.settimeout(None)
 
     def _use_timeout(self, timeout: float | None) -> None:
-        """Make the next receive wait at most ``timeout`` (only calls the OS on a change)."""
+        """Make the next receive wait at most ``timeout`` (only calls the OS on a change).
+
+        ``timeout`` went through :func:`wait_limit` (no infinity, no negatives).
+        """
         if timeout == self._timeout:
             return
         if self._kernel_timeouts:
@@ -168,6 +172,7 @@ class StreamConnection:
         return self._recv_more(timeout, size)
 
     def _recv_more(self, timeout: float | None, size: int) -> bytes:
+        timeout = wait_limit(timeout)
         deadline = None if timeout is None else monotonic() + timeout
         first = True
         while size < 0:
@@ -420,6 +425,7 @@ class StreamListener:
                 self._release()
 
     def _accept(self, timeout: float | None) -> StreamConnection:
+        timeout = wait_limit(timeout)
         deadline = None if timeout is None else monotonic() + timeout
         while True:
             remaining = None if deadline is None else max(deadline - monotonic(), 0.0)
@@ -572,7 +578,9 @@ def connect_tcp(
     if address.port == 0:
         raise InvalidAddress(f"{address}: cannot dial port 0")
     try:
-        sock = socket.create_connection((address.host, address.port), timeout=max(timeout, 1e-3))
+        sock = socket.create_connection(
+            (address.host, address.port), timeout=wait_limit(timeout, 1e-3)
+        )
     except TimeoutError:
         raise Unreachable(f"{address} did not answer within {timeout} s") from None
     except ConnectionRefusedError:
@@ -691,7 +699,7 @@ def connect_unix(
     """Dial ``unix:///PATH`` once; :class:`Unreachable` when nothing accepts."""
     _require_unix()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(max(timeout, 1e-3))
+    sock.settimeout(wait_limit(timeout, 1e-3))
     try:
         sock.connect(address.path)
     except FileNotFoundError:
