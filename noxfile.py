@@ -8,6 +8,7 @@ Sessions:
     conformance  every binding's peer against the Python reference
     bench        side-by-side benchmarks (`nox -s bench -- --quick` for a short run)
     bench-smoke  the short benchmark run, part of the default `nox`
+    docs         builds the documentation site (mkdocs, strict: broken links fail)
     generate     regenerates every binding's protocol code from proto/rlay/v1
 """
 
@@ -23,7 +24,10 @@ import nox
 ROOT = Path(__file__).parent
 PYTHON_SRC = ROOT / "python" / "src"
 PROTO_DIR = ROOT / "proto"
-PROTO_FILES = sorted(str(p.relative_to(ROOT)) for p in (PROTO_DIR / "rlay" / "v1").glob("*.proto"))
+# Relative to PROTO_DIR: protoc names the generated modules after these paths.
+PROTO_FILES = sorted(
+    str(p.relative_to(PROTO_DIR)) for p in (PROTO_DIR / "rlay" / "v1").glob("*.proto")
+)
 # The image of the last released contract; `buf breaking` compares against it.
 BREAKING_BASELINE = PROTO_DIR / "baseline" / "rlay-v1.binpb"
 # protoc and the gRPC plugin come from grpcio-tools; its protoc decides the
@@ -33,7 +37,7 @@ LINT_TOOLS = ["ruff==0.17.6", "mypy==2.4.1", "types-protobuf", "grpc-stubs"]
 TEST_TOOLS = ["pytest>=8", "pytest-timeout", "hypothesis>=6.100"]
 PYTHON_TREES = ["python/src/rlay", "python/tests", "codegen", "conformance", "bench", "noxfile.py"]
 
-nox.options.sessions = ["lint", "tests", "sb3", "csharp", "conformance", "bench-smoke"]
+nox.options.sessions = ["lint", "tests", "sb3", "csharp", "conformance", "bench-smoke", "docs"]
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
@@ -62,7 +66,7 @@ def generate_python(out_dir: Path) -> None:
     include = str(Path(grpc_tools.protoc.__file__).parent / "_proto")
     common = ["protoc", f"-I{PROTO_DIR}", f"-I{include}"]
     messages = [f"--python_out={out_dir}", f"--pyi_out={out_dir}", *PROTO_FILES]
-    service = [f"--grpc_python_out={out_dir}", "proto/rlay/v1/service.proto"]
+    service = [f"--grpc_python_out={out_dir}", "rlay/v1/service.proto"]
     for args in (common + messages, common + service):
         if grpc_tools.protoc.main(args) != 0:
             raise RuntimeError(f"protoc failed: {' '.join(args)}")
@@ -159,3 +163,10 @@ def bench_smoke(session: nox.Session) -> None:
     session.install("matplotlib", "psutil")
     install_rlay(session)
     session.run("python", "bench/run.py", "--quick")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site; warnings such as broken links are errors."""
+    session.install("mkdocs>=1.6")
+    session.run("mkdocs", "build", "--strict", "--quiet")

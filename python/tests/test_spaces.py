@@ -284,3 +284,15 @@ def test_mutated_space_messages_decode_or_raise_typed_errors(
     except (DecodeError, InvalidValue):
         return
     assert_same_space(round_trip(decoded), decoded)
+
+
+def test_integer_box_with_infinite_bounds_keeps_its_unbounded_flags() -> None:
+    box = spaces.Box(low=-np.inf, high=5, shape=(2,), dtype=np.int32)
+    msg = space_to_proto(box)
+    assert msg.box.HasField("bounded_below")
+    assert not msg.box.HasField("bounded_above")  # the default rule already gives it
+    decoded = space_from_proto(msg)
+    assert decoded == box
+    np.testing.assert_array_equal(decoded.bounded_below, [False, False])
+    np.testing.assert_array_equal(decoded.bounded_above, [True, True])
+    assert not decoded.is_bounded()

@@ -80,6 +80,11 @@ def _fill_box(msg: space_pb2.Space, space: spaces.Box, path: str) -> None:
     box.dtype = _dtype_code(space.dtype, path)
     fill_tensor(box.low, space.low)
     fill_tensor(box.high, space.high)
+    # Only an integer box declared with an infinite bound differs from the default.
+    if not np.array_equal(space.bounded_below, np.isfinite(space.low)):
+        fill_tensor(box.bounded_below, space.bounded_below)
+    if not np.array_equal(space.bounded_above, np.isfinite(space.high)):
+        fill_tensor(box.bounded_above, space.bounded_above)
 
 
 def _fill_discrete(msg: space_pb2.Space, space: spaces.Discrete, path: str) -> None:
@@ -220,7 +225,16 @@ def _read_box(msg: space_pb2.BoxSpace, path: str) -> spaces.Box:
     dtype = dtype_from_proto(msg.dtype)
     low = _bound(msg.low, dtype, shape, f"{path}.low")
     high = _bound(msg.high, dtype, shape, f"{path}.high")
-    return spaces.Box(low=low, high=high, shape=shape, dtype=dtype)
+    box = spaces.Box(low=low, high=high, shape=shape, dtype=dtype)
+    if msg.HasField("bounded_below"):
+        box.bounded_below = _bound(
+            msg.bounded_below, np.dtype(bool), shape, f"{path}.bounded_below"
+        )
+    if msg.HasField("bounded_above"):
+        box.bounded_above = _bound(
+            msg.bounded_above, np.dtype(bool), shape, f"{path}.bounded_above"
+        )
+    return box
 
 
 def _read_discrete(msg: space_pb2.DiscreteSpace, path: str) -> spaces.Discrete:

@@ -360,6 +360,8 @@ namespace Rlay.Protocol
         private global::Rlay.Protocol.Dtype _dtype;
         private global::Rlay.Protocol.Tensor _low;
         private global::Rlay.Protocol.Tensor _high;
+        private global::Rlay.Protocol.Tensor _boundedBelow;
+        private global::Rlay.Protocol.Tensor _boundedAbove;
         private int _cachedSize;
 
         public global::System.Collections.Generic.List<long> Shape { get { return _shape; } }
@@ -382,6 +384,23 @@ namespace Rlay.Protocol
             set { _high = value; }
         }
 
+        /// <summary>
+        /// Bool tensors of the box's shape, present only where they differ from
+        /// "a bound is bounded when it is finite": an integer box declared with an
+        /// infinite bound stores the dtype's limit there but is unbounded.
+        /// </summary>
+        public global::Rlay.Protocol.Tensor BoundedBelow
+        {
+            get { return _boundedBelow; }
+            set { _boundedBelow = value; }
+        }
+
+        public global::Rlay.Protocol.Tensor BoundedAbove
+        {
+            get { return _boundedAbove; }
+            set { _boundedAbove = value; }
+        }
+
         /// <summary>Encoded size in bytes; also caches it for WriteTo.</summary>
         public int CalculateSize()
         {
@@ -396,6 +415,8 @@ namespace Rlay.Protocol
             if ((int)_dtype != 0) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfEnum((int)_dtype);
             if (_low != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_low.CalculateSize());
             if (_high != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_high.CalculateSize());
+            if (_boundedBelow != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_boundedBelow.CalculateSize());
+            if (_boundedAbove != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_boundedAbove.CalculateSize());
             _cachedSize = size;
             return size;
         }
@@ -437,6 +458,18 @@ namespace Rlay.Protocol
                 writer.WriteLength(_high.CachedSize);
                 _high.WriteFields(writer);
             }
+            if (_boundedBelow != null)
+            {
+                writer.WriteTag(42);
+                writer.WriteLength(_boundedBelow.CachedSize);
+                _boundedBelow.WriteFields(writer);
+            }
+            if (_boundedAbove != null)
+            {
+                writer.WriteTag(50);
+                writer.WriteLength(_boundedAbove.CachedSize);
+                _boundedAbove.WriteFields(writer);
+            }
         }
 
         /// <summary>Reads fields up to the reader's limit; unknown fields are skipped.</summary>
@@ -472,6 +505,20 @@ namespace Rlay.Protocol
                         global::Rlay.Protocol.Tensor item = _high != null ? _high : new global::Rlay.Protocol.Tensor();
                         reader.ReadMessage(item);
                         High = item;
+                        break;
+                    }
+                    case 42:
+                    {
+                        global::Rlay.Protocol.Tensor item = _boundedBelow != null ? _boundedBelow : new global::Rlay.Protocol.Tensor();
+                        reader.ReadMessage(item);
+                        BoundedBelow = item;
+                        break;
+                    }
+                    case 50:
+                    {
+                        global::Rlay.Protocol.Tensor item = _boundedAbove != null ? _boundedAbove : new global::Rlay.Protocol.Tensor();
+                        reader.ReadMessage(item);
+                        BoundedAbove = item;
                         break;
                     }
                     default:
@@ -514,6 +561,8 @@ namespace Rlay.Protocol
             _dtype = default(global::Rlay.Protocol.Dtype);
             _low = null;
             _high = null;
+            _boundedBelow = null;
+            _boundedAbove = null;
         }
     }
 

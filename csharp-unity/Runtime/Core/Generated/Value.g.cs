@@ -684,7 +684,7 @@ namespace Rlay.Protocol
     /// <summary>
     /// An element of a Graph space: nodes [num_nodes, *node_shape], edges
     /// [num_edges, *edge_shape] (absent without edge features), edge_links
-    /// [num_edges, 2] int64.
+    /// [num_edges, 2] of an integer dtype (int32 or int64; kept as sent).
     /// </summary>
     public sealed partial class GraphValue : global::Rlay.Protocol.IProtoMessage
     {

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from rlay.v1 import tensor_pb2 as rlay_dot_v1_dot_tensor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13rlay/v1/space.proto\x12\x07rlay.v1\x1a\x14rlay/v1/tensor.proto\"\xae\x03\n\x05Space\x12 \n\x03\x62ox\x18\x01 \x01(\x0b\x32\x11.rlay.v1.BoxSpaceH\x00\x12*\n\x08\x64iscrete\x18\x02 \x01(\x0b\x32\x16.rlay.v1.DiscreteSpaceH\x00\x12\x35\n\x0emulti_discrete\x18\x03 \x01(\x0b\x32\x1b.rlay.v1.MultiDiscreteSpaceH\x00\x12\x31\n\x0cmulti_binary\x18\x04 \x01(\x0b\x32\x19.rlay.v1.MultiBinarySpaceH\x00\x12\"\n\x04text\x18\x05 \x01(\x0b\x32\x12.rlay.v1.TextSpaceH\x00\x12$\n\x05tuple\x18\x06 \x01(\x0b\x32\x13.rlay.v1.TupleSpaceH\x00\x12\"\n\x04\x64ict\x18\x07 \x01(\x0b\x32\x12.rlay.v1.DictSpaceH\x00\x12*\n\x08sequence\x18\x08 \x01(\x0b\x32\x16.rlay.v1.SequenceSpaceH\x00\x12$\n\x05graph\x18\t \x01(\x0b\x32\x13.rlay.v1.GraphSpaceH\x00\x12%\n\x06one_of\x18\n \x01(\x0b\x32\x13.rlay.v1.OneOfSpaceH\x00\x42\x06\n\x04kind\"u\n\x08\x42oxSpace\x12\r\n\x05shape\x18\x01 \x03(\x03\x12\x1d\n\x05\x64type\x18\x02 \x01(\x0e\x32\x0e.rlay.v1.Dtype\x12\x1c\n\x03low\x18\x03 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12\x1d\n\x04high\x18\x04 \x01(\x0b\x32\x0f.rlay.v1.Tensor\"H\n\rDiscreteSpace\x12\t\n\x01n\x18\x01 \x01(\x03\x12\r\n\x05start\x18\x02 \x01(\x03\x12\x1d\n\x05\x64type\x18\x03 \x01(\x0e\x32\x0e.rlay.v1.Dtype\"S\n\x12MultiDiscreteSpace\x12\x1d\n\x04nvec\x18\x01 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12\x1e\n\x05start\x18\x02 \x01(\x0b\x32\x0f.rlay.v1.Tensor\"!\n\x10MultiBinarySpace\x12\r\n\x05shape\x18\x01 \x03(\x03\"D\n\tTextSpace\x12\x12\n\nmin_length\x18\x01 \x01(\x03\x12\x12\n\nmax_length\x18\x02 \x01(\x03\x12\x0f\n\x07\x63harset\x18\x03 \x01(\t\",\n\nTupleSpace\x12\x1e\n\x06spaces\x18\x01 \x03(\x0b\x32\x0e.rlay.v1.Space\"5\n\tDictSpace\x12(\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x17.rlay.v1.DictSpaceEntry\"<\n\x0e\x44ictSpaceEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1d\n\x05space\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Space\"E\n\rSequenceSpace\x12%\n\rfeature_space\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.Space\x12\r\n\x05stack\x18\x02 \x01(\x08\"T\n\nGraphSpace\x12\"\n\nnode_space\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.Space\x12\"\n\nedge_space\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Space\",\n\nOneOfSpace\x12\x1e\n\x06spaces\x18\x01 \x03(\x0b\x32\x0e.rlay.v1.SpaceB\x10\xaa\x02\rRlay.Protocolb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13rlay/v1/space.proto\x12\x07rlay.v1\x1a\x14rlay/v1/tensor.proto\"\xae\x03\n\x05Space\x12 \n\x03\x62ox\x18\x01 \x01(\x0b\x32\x11.rlay.v1.BoxSpaceH\x00\x12*\n\x08\x64iscrete\x18\x02 \x01(\x0b\x32\x16.rlay.v1.DiscreteSpaceH\x00\x12\x35\n\x0emulti_discrete\x18\x03 \x01(\x0b\x32\x1b.rlay.v1.MultiDiscreteSpaceH\x00\x12\x31\n\x0cmulti_binary\x18\x04 \x01(\x0b\x32\x19.rlay.v1.MultiBinarySpaceH\x00\x12\"\n\x04text\x18\x05 \x01(\x0b\x32\x12.rlay.v1.TextSpaceH\x00\x12$\n\x05tuple\x18\x06 \x01(\x0b\x32\x13.rlay.v1.TupleSpaceH\x00\x12\"\n\x04\x64ict\x18\x07 \x01(\x0b\x32\x12.rlay.v1.DictSpaceH\x00\x12*\n\x08sequence\x18\x08 \x01(\x0b\x32\x16.rlay.v1.SequenceSpaceH\x00\x12$\n\x05graph\x18\t \x01(\x0b\x32\x13.rlay.v1.GraphSpaceH\x00\x12%\n\x06one_of\x18\n \x01(\x0b\x32\x13.rlay.v1.OneOfSpaceH\x00\x42\x06\n\x04kind\"\xc5\x01\n\x08\x42oxSpace\x12\r\n\x05shape\x18\x01 \x03(\x03\x12\x1d\n\x05\x64type\x18\x02 \x01(\x0e\x32\x0e.rlay.v1.Dtype\x12\x1c\n\x03low\x18\x03 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12\x1d\n\x04high\x18\x04 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12&\n\rbounded_below\x18\x05 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12&\n\rbounded_above\x18\x06 \x01(\x0b\x32\x0f.rlay.v1.Tensor\"H\n\rDiscreteSpace\x12\t\n\x01n\x18\x01 \x01(\x03\x12\r\n\x05start\x18\x02 \x01(\x03\x12\x1d\n\x05\x64type\x18\x03 \x01(\x0e\x32\x0e.rlay.v1.Dtype\"S\n\x12MultiDiscreteSpace\x12\x1d\n\x04nvec\x18\x01 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12\x1e\n\x05start\x18\x02 \x01(\x0b\x32\x0f.rlay.v1.Tensor\"!\n\x10MultiBinarySpace\x12\r\n\x05shape\x18\x01 \x03(\x03\"D\n\tTextSpace\x12\x12\n\nmin_length\x18\x01 \x01(\x03\x12\x12\n\nmax_length\x18\x02 \x01(\x03\x12\x0f\n\x07\x63harset\x18\x03 \x01(\t\",\n\nTupleSpace\x12\x1e\n\x06spaces\x18\x01 \x03(\x0b\x32\x0e.rlay.v1.Space\"5\n\tDictSpace\x12(\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x17.rlay.v1.DictSpaceEntry\"<\n\x0e\x44ictSpaceEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x1d\n\x05space\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Space\"E\n\rSequenceSpace\x12%\n\rfeature_space\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.Space\x12\r\n\x05stack\x18\x02 \x01(\x08\"T\n\nGraphSpace\x12\"\n\nnode_space\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.Space\x12\"\n\nedge_space\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Space\",\n\nOneOfSpace\x12\x1e\n\x06spaces\x18\x01 \x03(\x0b\x32\x0e.rlay.v1.SpaceB\x10\xaa\x02\rRlay.Protocolb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,26 +35,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'\252\002\rRlay.Protocol'
   _globals['_SPACE']._serialized_start=55
   _globals['_SPACE']._serialized_end=485
-  _globals['_BOXSPACE']._serialized_start=487
-  _globals['_BOXSPACE']._serialized_end=604
-  _globals['_DISCRETESPACE']._serialized_start=606
-  _globals['_DISCRETESPACE']._serialized_end=678
-  _globals['_MULTIDISCRETESPACE']._serialized_start=680
-  _globals['_MULTIDISCRETESPACE']._serialized_end=763
-  _globals['_MULTIBINARYSPACE']._serialized_start=765
-  _globals['_MULTIBINARYSPACE']._serialized_end=798
-  _globals['_TEXTSPACE']._serialized_start=800
-  _globals['_TEXTSPACE']._serialized_end=868
-  _globals['_TUPLESPACE']._serialized_start=870
-  _globals['_TUPLESPACE']._serialized_end=914
-  _globals['_DICTSPACE']._serialized_start=916
-  _globals['_DICTSPACE']._serialized_end=969
-  _globals['_DICTSPACEENTRY']._serialized_start=971
-  _globals['_DICTSPACEENTRY']._serialized_end=1031
-  _globals['_SEQUENCESPACE']._serialized_start=1033
-  _globals['_SEQUENCESPACE']._serialized_end=1102
-  _globals['_GRAPHSPACE']._serialized_start=1104
-  _globals['_GRAPHSPACE']._serialized_end=1188
-  _globals['_ONEOFSPACE']._serialized_start=1190
-  _globals['_ONEOFSPACE']._serialized_end=1234
+  _globals['_BOXSPACE']._serialized_start=488
+  _globals['_BOXSPACE']._serialized_end=685
+  _globals['_DISCRETESPACE']._serialized_start=687
+  _globals['_DISCRETESPACE']._serialized_end=759
+  _globals['_MULTIDISCRETESPACE']._serialized_start=761
+  _globals['_MULTIDISCRETESPACE']._serialized_end=844
+  _globals['_MULTIBINARYSPACE']._serialized_start=846
+  _globals['_MULTIBINARYSPACE']._serialized_end=879
+  _globals['_TEXTSPACE']._serialized_start=881
+  _globals['_TEXTSPACE']._serialized_end=949
+  _globals['_TUPLESPACE']._serialized_start=951
+  _globals['_TUPLESPACE']._serialized_end=995
+  _globals['_DICTSPACE']._serialized_start=997
+  _globals['_DICTSPACE']._serialized_end=1050
+  _globals['_DICTSPACEENTRY']._serialized_start=1052
+  _globals['_DICTSPACEENTRY']._serialized_end=1112
+  _globals['_SEQUENCESPACE']._serialized_start=1114
+  _globals['_SEQUENCESPACE']._serialized_end=1183
+  _globals['_GRAPHSPACE']._serialized_start=1185
+  _globals['_GRAPHSPACE']._serialized_end=1269
+  _globals['_ONEOFSPACE']._serialized_start=1271
+  _globals['_ONEOFSPACE']._serialized_end=1315
 # @@protoc_insertion_point(module_scope)

@@ -32,16 +32,20 @@ class Space(_message.Message):
     def __init__(self, box: _Optional[_Union[BoxSpace, _Mapping]] = ..., discrete: _Optional[_Union[DiscreteSpace, _Mapping]] = ..., multi_discrete: _Optional[_Union[MultiDiscreteSpace, _Mapping]] = ..., multi_binary: _Optional[_Union[MultiBinarySpace, _Mapping]] = ..., text: _Optional[_Union[TextSpace, _Mapping]] = ..., tuple: _Optional[_Union[TupleSpace, _Mapping]] = ..., dict: _Optional[_Union[DictSpace, _Mapping]] = ..., sequence: _Optional[_Union[SequenceSpace, _Mapping]] = ..., graph: _Optional[_Union[GraphSpace, _Mapping]] = ..., one_of: _Optional[_Union[OneOfSpace, _Mapping]] = ...) -> None: ...
 
 class BoxSpace(_message.Message):
-    __slots__ = ("shape", "dtype", "low", "high")
+    __slots__ = ("shape", "dtype", "low", "high", "bounded_below", "bounded_above")
     SHAPE_FIELD_NUMBER: _ClassVar[int]
     DTYPE_FIELD_NUMBER: _ClassVar[int]
     LOW_FIELD_NUMBER: _ClassVar[int]
     HIGH_FIELD_NUMBER: _ClassVar[int]
+    BOUNDED_BELOW_FIELD_NUMBER: _ClassVar[int]
+    BOUNDED_ABOVE_FIELD_NUMBER: _ClassVar[int]
     shape: _containers.RepeatedScalarFieldContainer[int]
     dtype: _tensor_pb2.Dtype
     low: _tensor_pb2.Tensor
     high: _tensor_pb2.Tensor
-    def __init__(self, shape: _Optional[_Iterable[int]] = ..., dtype: _Optional[_Union[_tensor_pb2.Dtype, str]] = ..., low: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., high: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
+    bounded_below: _tensor_pb2.Tensor
+    bounded_above: _tensor_pb2.Tensor
+    def __init__(self, shape: _Optional[_Iterable[int]] = ..., dtype: _Optional[_Union[_tensor_pb2.Dtype, str]] = ..., low: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., high: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., bounded_below: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., bounded_above: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
 
 class DiscreteSpace(_message.Message):
     __slots__ = ("n", "start", "dtype")
