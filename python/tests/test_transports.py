@@ -6,6 +6,7 @@ import contextlib
 import importlib.util
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -333,6 +334,21 @@ def test_close_interrupts_accept(opened: Opened, kind: str) -> None:
         listener.accept(timeout=WAIT * 2)
     assert time.monotonic() - started < WAIT
     timer.join()
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs POSIX interval timers")
+def test_signal_handler_closes_a_listener_waiting_in_accept(opened: Opened, kind: str) -> None:
+    listener = opened.listen(kind)
+    previous = signal.signal(signal.SIGALRM, lambda number, frame: listener.close())
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed, match="listener"):
+            listener.accept(timeout=WAIT * 2)
+        assert time.monotonic() - started < WAIT
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_listener_close_frees_the_address(opened: Opened, stream_kind: str) -> None:

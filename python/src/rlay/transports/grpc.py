@@ -400,7 +400,8 @@ class GrpcListener:
         self.max_frame_size = max_frame_size
         self._wrapped = side == "agent"
         self._pending: queue.SimpleQueue[GrpcConnection | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
+        # Reentrant: a signal handler may call close() while this thread is in it.
+        self._lock = threading.RLock()
         self._closed = False
         self._stopped = False
         self._active = 0

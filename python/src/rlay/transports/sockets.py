@@ -335,10 +335,10 @@ class StreamConnection:
         """
         if not _MSG_DONTWAIT:
             return
-        scratch = self._view
         try:
             for _ in range(64):
-                if self._sock.recv_into(scratch, len(scratch), _MSG_DONTWAIT) == 0:
+                # Not into our buffer: a recv in another thread may be using it.
+                if not self._sock.recv(_BUFFER_SIZE, _MSG_DONTWAIT):
                     return
         except OSError:
             return
@@ -399,7 +399,9 @@ class StreamListener:
         self._selector = selectors.DefaultSelector()
         self._selector.register(sock, selectors.EVENT_READ)
         self._selector.register(self._wake_reader, selectors.EVENT_READ)
-        self._lock = threading.Lock()
+        # Reentrant: a signal handler may call close() while this thread is
+        # inside accept() holding the lock.
+        self._lock = threading.RLock()
         self._closed = False
         self._accepting = False
         self._released = False
@@ -429,7 +431,12 @@ class StreamListener:
         deadline = None if timeout is None else monotonic() + timeout
         while True:
             remaining = None if deadline is None else max(deadline - monotonic(), 0.0)
-            ready = self._selector.select(remaining)
+            try:
+                ready = self._selector.select(remaining)
+            except (OSError, ValueError):
+                if not self._closed:
+                    raise
+                ready = []  # released by a signal handler's close()
             if self._closed:
                 raise ConnectionClosed(f"the listener on {self.address} is closed")
             if not ready:
@@ -439,6 +446,8 @@ class StreamListener:
             except (BlockingIOError, InterruptedError, ConnectionAbortedError):
                 continue  # the peer gave up between select and accept
             except OSError as error:
+                if self._closed:
+                    raise ConnectionClosed(f"the listener on {self.address} is closed") from None
                 raise RlayError(f"accepting on {self.address} failed: {error}") from error
             return self._wrap(sock, peer)
 
