@@ -145,16 +145,21 @@ def test_server_vector_env_launches_a_batched_program() -> None:
         assert rewards.tolist() == [1.0, 1.0, 1.0]
 
 
-def test_server_env_token_mismatch(opener: Opener) -> None:
+def test_server_env_token_mismatch_fails_on_both_sides() -> None:
     env = rlay.ServerEnv(wait=False, token="right", accept_timeout=TIMEOUT, timeout=TIMEOUT)
-    thread = threading.Thread(
-        target=rlay.dial,
-        args=("CartPole-v1", env.address),
-        kwargs={"token": "other", "retry_timeout": TIMEOUT},
-        daemon=True,
-    )
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            rlay.dial("CartPole-v1", env.address, token="other", retry_timeout=TIMEOUT)
+        except rlay.RlayError as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     with pytest.raises(rlay.Unauthenticated):
         env.accept()
     thread.join(TIMEOUT)
     env.close()
+    assert len(errors) == 1
+    assert isinstance(errors[0], rlay.Unauthenticated)

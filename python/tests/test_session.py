@@ -222,7 +222,28 @@ def test_a_custom_backend_through_agent_session(short_dir: str) -> None:
     with pytest.raises(rlay.RemoteError) as caught:
         agent.render()
     assert caught.value.code == "UNIMPLEMENTED"
-    assert agent.closed  # UNIMPLEMENTED ends the session
+    assert agent.step(np.array([0, 0])).observations.tolist() == [[3], [3]]  # goes on
+    agent.close()
     thread.join(TIMEOUT)
+    assert env_session.error is None
     assert backend.closed == 1
     listener.close()
+
+
+def test_step_before_reset_is_a_failed_precondition(opener: Opener, mode: str) -> None:
+    env = opener.open(InfoEnv, mode)
+    with pytest.raises(rlay.RemoteError) as caught:
+        env.step(0)
+    assert caught.value.code == "FAILED_PRECONDITION"
+    env.reset(seed=0)
+    assert env.step(0)[0].shape == (2,)
+
+
+def test_an_action_outside_a_discrete_space_is_invalid(opener: Opener, mode: str) -> None:
+    env = opener.open(InfoEnv, mode)
+    env.reset(seed=0)
+    with pytest.raises(rlay.RemoteError) as caught:
+        env.step(2)
+    assert caught.value.code == "INVALID_ARGUMENT"
+    obs, *_ = env.step(0)
+    assert obs[1] == 1.0  # the refused step changed nothing

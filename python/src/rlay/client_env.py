@@ -302,6 +302,8 @@ def _first(space: gym.Space[Any], batch: Any) -> Any:
 
 def _batch_of_one(space: gym.Space[Any], x: Any) -> Any:
     """The batch form of a single action (a view where possible: no copy on the hot path)."""
+    if type(x) is int and type(space) is spaces.Discrete:
+        return np.array((x,), dtype=space.dtype)
     if isinstance(space, (spaces.Box, spaces.MultiBinary, spaces.MultiDiscrete)):
         array = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=space.dtype)
         return array.reshape((1, *array.shape))

@@ -24,6 +24,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array, iterate
 
@@ -56,6 +57,8 @@ EnvFactory = Callable[..., gym.Env[Any, Any]]
 CallFn = Callable[[list[gym.Env[Any, Any]], Any], Any]
 
 _METADATA_SKIP = frozenset({"render_modes", "render_fps", "autoreset_mode"})
+# Spaces whose batch is one array indexed by sub-env (iterate() is plain indexing).
+_ARRAY_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiBinary, spaces.MultiDiscrete)
 
 
 def parse_autoreset_mode(mode: AutoresetMode | str | None) -> AutoresetMode | None:
@@ -139,6 +142,15 @@ class GymBackend(EnvBackend):
                 raise RlayError("sub-environments have different action spaces")
         self._obs_space = first.observation_space
         self._batched_actions = batch_space(first.action_space, self.num_envs)
+        self._array_actions = isinstance(first.action_space, _ARRAY_SPACES)
+        self._check_actions = _range_check(first.action_space)
+        self._never_reset = True
+        self._lean = (
+            self.num_envs == 1
+            and self.autoreset_mode is AutoresetMode.DISABLED
+            and self._array_actions
+            and isinstance(first.observation_space, _ARRAY_SPACES)
+        )
         self._observations: Any = create_empty_array(self._obs_space, self.num_envs, fn=np.zeros)
         self._env_obs: list[Any] = [None] * self.num_envs
         self._rewards = np.zeros(self.num_envs, dtype=np.float64)
@@ -175,6 +187,7 @@ class GymBackend(EnvBackend):
             mask = np.ones(n, dtype=np.bool_)
         elif not mask.any():
             raise InvalidValue("mask: at least one sub-environment must be reset")
+        self._never_reset = False
         self._terminated[mask] = False
         self._truncated[mask] = False
         self._autoreset[mask] = False
@@ -184,12 +197,24 @@ class GymBackend(EnvBackend):
         return ResetResult(self._observations, infos)
 
     def step(self, actions: Any) -> StepResult:
-        """Step every sub-env, autoresetting exactly as ``SyncVectorEnv.step`` does."""
+        """Step every sub-env, autoresetting exactly as ``SyncVectorEnv.step`` does.
+
+        Refuses (nothing is stepped) a step before the first reset (FAILED_PRECONDITION)
+        and integer actions outside a Discrete/MultiDiscrete/MultiBinary space
+        (INVALID_ARGUMENT). Box actions go to the env as they are: many envs clip.
+        """
+        if self._never_reset:
+            raise RemoteError("FAILED_PRECONDITION", "step before the first reset")
+        if self._check_actions is not None:
+            self._check_actions(actions)
+        if self._lean:
+            return self._step_one(actions)
         mode = self.autoreset_mode
         infos: list[dict[str, Any]] = []
         finals: list[FinalStep] = []
         env_obs = self._env_obs
-        for i, action in enumerate(iterate(self._batched_actions, actions)):
+        per_env = actions if self._array_actions else iterate(self._batched_actions, actions)
+        for i, action in enumerate(per_env):
             env = self.envs[i]
             if mode is AutoresetMode.NEXT_STEP and self._autoreset[i]:
                 env_obs[i], info = env.reset()
@@ -215,6 +240,18 @@ class GymBackend(EnvBackend):
         return StepResult(
             self._observations, self._rewards, self._terminated, self._truncated, infos, finals
         )
+
+    def _step_one(self, actions: Any) -> StepResult:
+        # One env, no autoreset, array spaces: what SyncVectorEnv does, minus its
+        # generic iterate/concatenate machinery (this is the benchmarked path).
+        obs, reward, terminated, truncated, info = self.envs[0].step(actions[0])
+        self._env_obs[0] = obs
+        self._rewards[0] = reward
+        self._terminated[0] = terminated
+        self._truncated[0] = truncated
+        self._autoreset[0] = terminated or truncated
+        batch = np.asarray(obs)[np.newaxis]  # the codec casts to the space's dtype, as stack does
+        return StepResult(batch, self._rewards, self._terminated, self._truncated, [info], [])
 
     def render(self) -> list[Any]:
         """One frame per sub-env, as each env's ``render()`` returns it."""
@@ -260,6 +297,26 @@ class GymBackend(EnvBackend):
         if env.spec is not None:
             return env.spec.id
         return type(env.unwrapped).__name__
+
+
+def _range_check(space: gym.Space[Any]) -> Callable[[Any], None] | None:
+    """A vectorised check that a batch of integer actions lies in ``space``."""
+    low: Any
+    high: Any
+    if isinstance(space, spaces.Discrete):
+        low, high = int(space.start), int(space.start + space.n)
+    elif isinstance(space, spaces.MultiDiscrete):
+        low, high = space.start, space.start + space.nvec
+    elif isinstance(space, spaces.MultiBinary):
+        low, high = 0, 2
+    else:
+        return None
+
+    def check(actions: Any) -> None:
+        if not ((actions >= low) & (actions < high)).all():
+            raise InvalidValue(f"actions: {actions.tolist()} is not in {space}")
+
+    return check
 
 
 def _accepts_render_mode(factory: Callable[..., Any]) -> bool:
@@ -504,7 +561,9 @@ def dial(
     """Connect to a listening agent (a ServerEnv) and serve one session to its end.
 
     Retries while nothing listens at ``address`` yet, for up to ``retry_timeout``
-    seconds, then raises Timeout. ``env`` may also be a ready EnvBackend::
+    seconds, then raises Timeout. Returns after the agent's close; raises the
+    session's error if it ended otherwise (refused handshake, broken connection).
+    ``env`` may also be a ready EnvBackend::
 
         rlay.dial("CartPole-v1", os.environ["RLAY_ADDRESS"])
     """
@@ -515,10 +574,13 @@ def dial(
             env, num_envs, autoreset_mode, render_mode=render_mode, env_kwargs=env_kwargs
         )
     connection = connect_with_retry(address, side="env", retry_timeout=retry_timeout)
-    EnvSession(
+    session = EnvSession(
         connection,
         backend,
         token=token,
         hello_timeout=hello_timeout,
         idle_timeout=idle_timeout,
-    ).run()
+    )
+    session.run()
+    if session.error is not None:
+        raise session.error

@@ -48,9 +48,9 @@ from rlay.errors import (
     VersionMismatch,
 )
 from rlay.spaces import space_from_proto, space_to_proto
-from rlay.tensors import decode_tensor, fill_tensor
+from rlay.tensors import decode_tensor
 from rlay.transports.base import Connection
-from rlay.v1 import session_pb2
+from rlay.v1 import session_pb2, tensor_pb2
 from rlay.values import (
     decode_batch,
     decode_element,
@@ -81,7 +81,16 @@ IMPLEMENTATION = "rlay-python"
 CAPABILITIES = ("render", "call")
 
 # Error codes after which the session goes on; every other error ends it.
-_RECOVERABLE = frozenset({session_pb2.ERROR_CODE_ENV, session_pb2.ERROR_CODE_INVALID_ARGUMENT})
+# Command-level errors: the command failed, nothing changed, the session goes on. Every
+# other code (handshake refusals, broken frames, out-of-order messages) ends it.
+_RECOVERABLE = frozenset(
+    {
+        session_pb2.ERROR_CODE_ENV,
+        session_pb2.ERROR_CODE_INVALID_ARGUMENT,
+        session_pb2.ERROR_CODE_FAILED_PRECONDITION,
+        session_pb2.ERROR_CODE_UNIMPLEMENTED,
+    }
+)
 
 _AUTORESET_TO_PROTO = {
     None: session_pb2.AUTORESET_MODE_UNSPECIFIED,
@@ -231,6 +240,8 @@ class AgentSession:
         self._on_lost = on_lost
         # Reused for every command: the step path allocates as little as possible.
         self._request = session_pb2.SessionRequest()
+        self._step_request = session_pb2.SessionRequest()
+        self._step_actions = self._step_request.step.actions
         self._response = session_pb2.SessionResponse()
         self._description: EnvDescription | None = None
 
@@ -306,36 +317,27 @@ class AgentSession:
 
     def step(self, actions: Any) -> StepResult:
         """Send one batch of actions and wait for the resulting step (never one step late)."""
-        description = self.description
+        description = self._description
+        if description is None:
+            raise RlayError("the handshake has not happened yet; call hello() first")
         n = description.num_envs
-        request = self._request
-        request.Clear()
-        fill_batch(request.step.actions, description.action_space, actions, n, path="actions")
-        reply = self._roundtrip("step").step
+        # A request used for steps only: fill_batch overwrites its one field.
+        fill_batch(self._step_actions, description.action_space, actions, n, path="actions")
+        reply = self._roundtrip("step", self._step_request).step
         try:
-            observations = decode_batch(description.observation_space, reply.observations, n)
-            rewards = decode_tensor(reply.rewards)
-            terminated = decode_tensor(reply.terminated)
-            truncated = decode_tensor(reply.truncated)
+            observations = decode_batch(
+                description.observation_space, reply.observations, n, path="observations"
+            )
+            rewards = _read_column(reply.rewards, tensor_pb2.DTYPE_FLOAT64, _F64_LE, n)
+            terminated = _read_column(reply.terminated, tensor_pb2.DTYPE_BOOL, _BOOL, n)
+            truncated = _read_column(reply.truncated, tensor_pb2.DTYPE_BOOL, _BOOL, n)
         except (InvalidValue, UnsupportedSpace) as error:
             self._drop()
             raise ProtocolError(f"malformed step reply: {error}") from error
-        if rewards.shape != (n,) or terminated.shape != (n,) or truncated.shape != (n,):
-            self._drop()
-            raise ProtocolError(
-                f"malformed step reply: rewards/terminated/truncated must have shape ({n},), got "
-                f"{rewards.shape}/{terminated.shape}/{truncated.shape}"
-            )
-        infos = self._decode_infos(reply.infos, n) if reply.infos else [{} for _ in range(n)]
-        finals = [self._decode_final(final, n) for final in reply.finals] if reply.finals else []
-        return StepResult(
-            observations,
-            rewards.astype(np.float64, copy=False),
-            terminated.astype(np.bool_, copy=False),
-            truncated.astype(np.bool_, copy=False),
-            infos,
-            finals,
-        )
+        infos_msg, finals_msg = reply.infos, reply.finals
+        infos = self._decode_infos(infos_msg, n) if infos_msg else [{} for _ in range(n)]
+        finals = [self._decode_final(final, n) for final in finals_msg] if finals_msg else []
+        return StepResult(observations, rewards, terminated, truncated, infos, finals)
 
     def render(self) -> list[Any]:
         """One frame per sub-environment (None where the env renders nothing)."""
@@ -372,12 +374,14 @@ class AgentSession:
 
     # -- plumbing --------------------------------------------------------------------
 
-    def _roundtrip(self, expected: str) -> session_pb2.SessionResponse:
+    def _roundtrip(
+        self, expected: str, request: session_pb2.SessionRequest | None = None
+    ) -> session_pb2.SessionResponse:
         connection = self._connection
         if connection is None:
             raise ConnectionClosed("the session is closed")
         try:
-            connection.send(self._request.SerializeToString())
+            connection.send((request or self._request).SerializeToString())
             data = connection.recv(self.timeout)
         except (ConnectionClosed, Timeout) as error:
             self._lost(error)
@@ -399,11 +403,9 @@ class AgentSession:
     def _remote_error(self, error: session_pb2.Error) -> RlayError:
         if error.code not in _RECOVERABLE:
             self._drop()
-        if error.code == session_pb2.ERROR_CODE_VERSION_MISMATCH:
-            return VersionMismatch(error.message)
-        if error.code == session_pb2.ERROR_CODE_UNAUTHENTICATED:
-            return Unauthenticated(error.message)
-        return RemoteError(error_code_name(error.code), error.message)
+        if error.code in (session_pb2.ERROR_CODE_PROTOCOL, session_pb2.ERROR_CODE_FRAME_TOO_LARGE):
+            return RemoteError(error_code_name(error.code), error.message)
+        return _local_error(error.code, error.message)
 
     def _lost(self, error: RlayError) -> None:
         self._drop()
@@ -536,14 +538,21 @@ class EnvSession:
         self._name = name or getattr(connection, "description", "") or "connection"
         self._request = session_pb2.SessionRequest()
         self._response = session_pb2.SessionResponse()
+        self._step_response = session_pb2.SessionResponse()
         self._description: EnvDescription | None = None
         self._opened = False
         self._lock = threading.Lock()
         self._closed = False
+        #: Why the session ended, or None after the agent's close (see :meth:`run`).
+        self.error: RlayError | None = None
 
     def run(self) -> None:
-        """Answer commands until the agent closes or the connection fails; never raises
-        for peer misbehaviour (it is logged and answered with an error frame)."""
+        """Answer commands until the agent closes or the connection fails.
+
+        Never raises for peer misbehaviour: it is logged, answered with an error frame
+        where the protocol says so, and kept in :attr:`error` (None after a clean close)
+        for callers that want to report it, as :func:`rlay.dial` does.
+        """
         try:
             self._handshake()
             while True:
@@ -552,12 +561,16 @@ class EnvSession:
             pass
         except FrameTooLarge as error:
             self._fatal(session_pb2.ERROR_CODE_FRAME_TOO_LARGE, str(error))
-        except ConnectionClosed:
+            self.error = error
+        except ConnectionClosed as error:
             logger.debug("%s: the agent went away", self._name)
-        except Timeout:
+            self.error = error
+        except Timeout as error:
             logger.warning("%s: no command from the agent in time; closing", self._name)
+            self.error = error
         except ProtocolError as error:
             self._fatal(session_pb2.ERROR_CODE_PROTOCOL, str(error))
+            self.error = error
         finally:
             self.close()
 
@@ -611,11 +624,20 @@ class EnvSession:
             reply.implementation_version = __version__
             reply.capabilities[:] = list(CAPABILITIES)
             self._description.fill_proto(reply.env_spec)
+            self._prepare_step_response(self._description.num_envs)
         except Exception as error:
             code, message = _classify(error)
             self._fatal(code, f"could not open the env: {message}")
             raise _EndSession from None
         self._send(response)
+
+    def _prepare_step_response(self, n: int) -> None:
+        step = self._step_response.step
+        step.rewards.dtype = tensor_pb2.DTYPE_FLOAT64
+        step.rewards.shape[:] = [n]
+        for flags in (step.terminated, step.truncated):
+            flags.dtype = tensor_pb2.DTYPE_BOOL
+            flags.shape[:] = [n]
 
     # -- commands ------------------------------------------------------------------------
 
@@ -629,8 +651,12 @@ class EnvSession:
                 f"unexpected {kind or 'empty'} message after the handshake",
             )
             raise _EndSession
-        response = self._response
-        response.Clear()
+        if kind == "step":
+            # The step reply is reused as is: its fixed parts (dtypes, shapes) stay set.
+            response = self._step_response
+        else:
+            response = self._response
+            response.Clear()
         try:
             handler(self, request, response)
         except _EndSession:
@@ -642,6 +668,7 @@ class EnvSession:
                 raise _EndSession from None
             if code == session_pb2.ERROR_CODE_ENV:
                 logger.warning("%s: the env raised during %s: %s", self._name, kind, message)
+            response = self._response
             response.Clear()
             response.error.code = code
             response.error.message = message
@@ -679,11 +706,21 @@ class EnvSession:
         actions = decode_batch(description.action_space, request.step.actions, n, path="actions")
         result = self._backend.step(actions)
         reply = response.step
-        fill_batch(reply.observations, description.observation_space, result.observations, n)
-        fill_tensor(reply.rewards, np.asarray(result.rewards, dtype=np.float64))
-        fill_tensor(reply.terminated, np.asarray(result.terminated, dtype=np.bool_))
-        fill_tensor(reply.truncated, np.asarray(result.truncated, dtype=np.bool_))
+        fill_batch(
+            reply.observations,
+            description.observation_space,
+            result.observations,
+            n,
+            path="observations",
+        )
+        reply.rewards.data = _column(result.rewards, _F64_LE, n, "rewards")
+        reply.terminated.data = _column(result.terminated, np.bool_, n, "terminated")
+        reply.truncated.data = _column(result.truncated, np.bool_, n, "truncated")
+        if reply.infos:
+            del reply.infos[:]
         _fill_infos(reply.infos, result.infos)
+        if reply.finals:
+            del reply.finals[:]
         for final in result.finals:
             entry = reply.finals.add()
             entry.index = final.index
@@ -755,6 +792,36 @@ class EnvSession:
         response.error.message = message
         with contextlib.suppress(RlayError, OSError):
             self._send(response)
+        self.error = _local_error(code, message)
+
+
+_F64_LE = np.dtype("<f8")
+_BOOL = np.dtype(np.bool_)
+
+
+def _column(values: Any, dtype: Any, n: int, name: str) -> bytes:
+    """The wire bytes of a float64/bool [n] column (rewards, terminated, truncated)."""
+    array = np.asarray(values, dtype=dtype)
+    if array.shape != (n,):
+        raise RlayError(f"the env returned {name} of shape {array.shape}; expected ({n},)")
+    return array.tobytes()
+
+
+def _read_column(tensor: tensor_pb2.Tensor, code: int, dtype: np.dtype[Any], n: int) -> Any:
+    """A float64/bool [n] column of a step reply, as a fresh writable array."""
+    data = tensor.data
+    shape = tensor.shape
+    if (
+        tensor.dtype == code
+        and len(shape) == 1
+        and shape[0] == n
+        and len(data) == n * dtype.itemsize
+    ):
+        return np.frombuffer(data, dtype=dtype).copy()
+    array = decode_tensor(tensor)  # the slow path names what is wrong, or converts
+    if array.shape != (n,):
+        raise InvalidValue(f"expected shape ({n},), got {array.shape}")
+    return array.astype(dtype)
 
 
 def _fill_infos(target: Any, infos: Sequence[dict[str, Any]]) -> None:
@@ -762,6 +829,17 @@ def _fill_infos(target: Any, infos: Sequence[dict[str, Any]]) -> None:
     if any(infos):
         for info in infos:
             fill_value(target.add(), dict(info))
+
+
+def _local_error(code: int, message: str) -> RlayError:
+    """The typed error for an error code (what the agent side raises for it, too)."""
+    if code == session_pb2.ERROR_CODE_VERSION_MISMATCH:
+        return VersionMismatch(message)
+    if code == session_pb2.ERROR_CODE_UNAUTHENTICATED:
+        return Unauthenticated(message)
+    if code in (session_pb2.ERROR_CODE_PROTOCOL, session_pb2.ERROR_CODE_FRAME_TOO_LARGE):
+        return ProtocolError(message)
+    return RemoteError(error_code_name(code), message)
 
 
 def _classify(error: BaseException) -> tuple[session_pb2.ErrorCode, str]:
