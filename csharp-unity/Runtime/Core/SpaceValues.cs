@@ -421,11 +421,17 @@ namespace Rlay
             int numEdges = links == null ? 0 : (links.Shape.Count > 0 ? (int)links.Shape[0] : -1);
             if (links != null)
             {
-                ExpectTensor(Values.Tensor(links), Dtype.Int64, new long[] { numEdges, 2 }, path + ".edge_links");
-                long[] ends = Tensors.ToArray<long>(links);
-                foreach (long end in ends)
+                // edge_links may be int32 or int64 (kept as sent).
+                Dtype linkDtype = links.Dtype == Dtype.Int32 ? Dtype.Int32 : Dtype.Int64;
+                Tensor checkedLinks = ExpectTensor(Values.Tensor(links), linkDtype, new long[] { numEdges, 2 }, path + ".edge_links");
+                ArraySegment<byte> bytes = checkedLinks.DataSegment;
+                int size = Tensors.ItemSize(linkDtype);
+                for (int i = 0; i < 2 * numEdges; i++)
+                {
+                    long end = ReadInteger(linkDtype, bytes.Array, bytes.Offset + i * size);
                     if (end < 0 || end >= numNodes)
                         throw new InvalidValueException(path + ".edge_links: node " + end + " is outside 0.." + (numNodes - 1));
+                }
             }
             if (graph.EdgeSpace == null)
             {

@@ -66,7 +66,7 @@ namespace Rlay
                 lows[i] = low;
                 highs[i] = high;
             }
-            return Box(Tensors.FromArray(lows, shape), Tensors.FromArray(highs, shape));
+            return Box(Tensors.WithShape(lows, shape), Tensors.WithShape(highs, shape));
         }
 
         /// <summary>
@@ -90,7 +90,7 @@ namespace Rlay
             return new Space { Box = box };
         }
 
-        /// <summary>A float32 Box with per-element bounds of the given shape (default 1-D).</summary>
+        /// <summary>A float32 Box with per-element bounds of the given shape (none given: 1-D).</summary>
         public static Space Box(float[] low, float[] high, params long[] shape)
         {
             return Box(Tensors.FromArray(low, shape), Tensors.FromArray(high, shape));
@@ -172,20 +172,33 @@ namespace Rlay
         public static Tensor Broadcast(Dtype dtype, double value, long[] shape)
         {
             long count = Tensors.ElementCount(shape);
+            try
+            {
+                return BroadcastChecked(dtype, value, shape, count);
+            }
+            catch (OverflowException)
+            {
+                throw new InvalidValueException("bound " + value + " does not fit dtype " + Tensors.Name(dtype) +
+                                                " (give int64/uint64 extremes as tensors)");
+            }
+        }
+
+        static Tensor BroadcastChecked(Dtype dtype, double value, long[] shape, long count)
+        {
             switch (dtype)
             {
-                case Dtype.Bool: return Tensors.FromArray(Fill(count, value != 0), shape);
-                case Dtype.Int8: return Tensors.FromArray(Fill(count, checked((sbyte)value)), shape);
-                case Dtype.Int16: return Tensors.FromArray(Fill(count, checked((short)value)), shape);
-                case Dtype.Int32: return Tensors.FromArray(Fill(count, checked((int)value)), shape);
-                case Dtype.Int64: return Tensors.FromArray(Fill(count, checked((long)value)), shape);
-                case Dtype.Uint8: return Tensors.FromArray(Fill(count, checked((byte)value)), shape);
-                case Dtype.Uint16: return Tensors.FromArray(Fill(count, checked((ushort)value)), shape);
-                case Dtype.Uint32: return Tensors.FromArray(Fill(count, checked((uint)value)), shape);
-                case Dtype.Uint64: return Tensors.FromArray(Fill(count, checked((ulong)value)), shape);
-                case Dtype.Float16: return Tensors.FromFloat16(Fill(count, (float)value), shape);
-                case Dtype.Float32: return Tensors.FromArray(Fill(count, (float)value), shape);
-                case Dtype.Float64: return Tensors.FromArray(Fill(count, value), shape);
+                case Dtype.Bool: return Tensors.WithShape(Fill(count, value != 0), shape);
+                case Dtype.Int8: return Tensors.WithShape(Fill(count, checked((sbyte)value)), shape);
+                case Dtype.Int16: return Tensors.WithShape(Fill(count, checked((short)value)), shape);
+                case Dtype.Int32: return Tensors.WithShape(Fill(count, checked((int)value)), shape);
+                case Dtype.Int64: return Tensors.WithShape(Fill(count, checked((long)value)), shape);
+                case Dtype.Uint8: return Tensors.WithShape(Fill(count, checked((byte)value)), shape);
+                case Dtype.Uint16: return Tensors.WithShape(Fill(count, checked((ushort)value)), shape);
+                case Dtype.Uint32: return Tensors.WithShape(Fill(count, checked((uint)value)), shape);
+                case Dtype.Uint64: return Tensors.WithShape(Fill(count, checked((ulong)value)), shape);
+                case Dtype.Float16: return Tensors.Float16WithShape(Fill(count, (float)value), shape);
+                case Dtype.Float32: return Tensors.WithShape(Fill(count, (float)value), shape);
+                case Dtype.Float64: return Tensors.WithShape(Fill(count, value), shape);
                 default: throw new InvalidValueException("unknown dtype " + (int)dtype);
             }
         }

@@ -101,7 +101,7 @@ namespace Rlay
             return "(" + string.Join(", ", parts) + ")";
         }
 
-        /// <summary>A tensor holding a copy of data with the given shape (default: 1-D of data's length).</summary>
+        /// <summary>A tensor holding a copy of data with the given shape (none given: 1-D of data's length).</summary>
         public static Tensor FromArray<T>(T[] data, params long[] shape) where T : struct
         {
             Tensor tensor = new Tensor();
@@ -109,22 +109,36 @@ namespace Rlay
             return tensor;
         }
 
+        /// <summary>A tensor holding a copy of data with exactly this shape (empty: a scalar).</summary>
+        public static Tensor WithShape<T>(T[] data, long[] shape) where T : struct
+        {
+            Tensor tensor = new Tensor();
+            FillShaped(tensor, data, shape ?? new long[0]);
+            return tensor;
+        }
+
         /// <summary>A 0-dimensional tensor (a numpy scalar).</summary>
         public static Tensor Scalar<T>(T value) where T : struct
         {
-            return FromArray(new T[] { value }, new long[0]);
+            return WithShape(new T[] { value }, new long[0]);
         }
 
         /// <summary>
         /// Fills tensor in place (dtype, shape, bytes), reusing its byte buffer when it has
         /// exactly the right size and is not a view into a parsed frame: steady-state steps
-        /// then allocate nothing.
+        /// then allocate nothing. No shape given: 1-D of data's length.
         /// </summary>
         public static void Fill<T>(Tensor tensor, T[] data, params long[] shape) where T : struct
         {
             if (data == null) throw new ArgumentNullException("data");
+            FillShaped(tensor, data, shape == null || shape.Length == 0 ? new long[] { data.Length } : shape);
+        }
+
+        static void FillShaped<T>(Tensor tensor, T[] data, long[] shape) where T : struct
+        {
+            if (data == null) throw new ArgumentNullException("data");
             Dtype dtype = DtypeOf(typeof(T));
-            SetShape(tensor, shape == null || shape.Length == 0 && data.Length != 1 ? new long[] { data.Length } : shape);
+            SetShape(tensor, shape);
             CheckCount(tensor, data.Length);
             tensor.Dtype = dtype;
             int size = data.Length * ItemSize(dtype);
@@ -144,8 +158,14 @@ namespace Rlay
         /// <summary>A float16 tensor from float values (rounded to nearest even).</summary>
         public static Tensor FromFloat16(float[] data, params long[] shape)
         {
+            return Float16WithShape(data, shape == null || shape.Length == 0 ? new long[] { data.Length } : shape);
+        }
+
+        /// <summary>A float16 tensor with exactly this shape (empty: a scalar).</summary>
+        public static Tensor Float16WithShape(float[] data, long[] shape)
+        {
             Tensor tensor = new Tensor();
-            SetShape(tensor, shape == null || shape.Length == 0 && data.Length != 1 ? new long[] { data.Length } : shape);
+            SetShape(tensor, shape);
             CheckCount(tensor, data.Length);
             tensor.Dtype = Dtype.Float16;
             byte[] buffer = Reusable(tensor, data.Length * 2);

@@ -118,10 +118,8 @@ namespace Rlay.Transports
             Socket socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                // Lets a restarted game rebind a port in TIME_WAIT; on Windows this option
-                // would let two listeners share a port, so it is only set elsewhere.
-                if (Environment.OSVersion.Platform == PlatformID.Unix)
-                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                // No ReuseAddress: Mono maps it to SO_REUSEPORT as well, which would let a
+                // second listener share the port instead of failing with AddressInUse.
                 socket.Bind(new IPEndPoint(ip, port));
                 socket.Listen(64);
             }
