@@ -69,12 +69,20 @@ def test_info_describes_a_listening_env(served: tuple[subprocess.Popen[str], str
     assert "Traceback" not in refused.stderr
 
 
-def test_serve_exits_cleanly_on_interrupt(served: tuple[subprocess.Popen[str], str]) -> None:
-    process, _ = served
-    process.send_signal(signal.SIGINT)
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
+def test_serve_exits_cleanly_on_a_signal(
+    served: tuple[subprocess.Popen[str], str], sig: int, code: int
+) -> None:
+    process, address = served
+    env = rlay.ClientEnv(address, token="t", timeout=TIMEOUT)
+    env.reset(seed=0)
+    process.send_signal(sig)
     _, stderr = process.communicate(timeout=TIMEOUT)
-    assert process.returncode == 130
+    assert process.returncode == code
     assert "Traceback" not in stderr
+    with pytest.raises(rlay.ConnectionClosed):
+        env.step(0)
+    env.close()
 
 
 @pytest.mark.parametrize("how", ["--address", "-rlay-address", "RLAY_ADDRESS"])

@@ -109,11 +109,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status (130 after Ctrl-C)."""
     args = build_parser().parse_args(argv)
     _setup_logging(args.verbose)
-    # A polite `kill` ends the command like Ctrl-C does: sessions closed, no traceback.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # A polite `kill` stops the command cleanly (sessions closed, no traceback, exit 0);
+    # Ctrl-C does the same with the shell's exit status for it, 130.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         handler = _COMMANDS[args.command]
         return handler(args)
+    except _Terminated:
+        logger.info("terminated")
+        return 0
     except KeyboardInterrupt:
         print("rlay: interrupted", file=sys.stderr)
         return 130
@@ -123,8 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+class _Terminated(BaseException):
+    """SIGTERM arrived (a BaseException, so that no ``except Exception`` swallows it)."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
 
 
 def _setup_logging(verbose: int) -> None:
