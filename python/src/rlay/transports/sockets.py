@@ -277,11 +277,15 @@ class StreamConnection:
         if not self._kernel_timeouts:
             self._use_timeout(self._send_timeout)
         header = _pack_header(size)
+        started = monotonic()
         try:
             if size < _SCATTER_MIN:
-                self._sock.sendall(header + payload)
+                frame = header + payload
+                sent = self._sock.send(frame)
+                if sent < len(frame):
+                    self._send_rest([memoryview(frame)[sent:]], started)
             else:
-                self._send_scattered(header, payload, size)
+                self._send_scattered(header, payload, size, started)
         except (BlockingIOError, TimeoutError):
             # Part of the frame may be out: the stream cannot carry another.
             self.close()
@@ -298,18 +302,39 @@ class StreamConnection:
                 raise ConnectionClosed(f"the connection to {self.description} is closed") from None
             raise ConnectionClosed(f"{_EOF} ({self.description}): {error}") from None
 
-    def _send_scattered(self, header: bytes, payload: Payload, size: int) -> None:
-        if not _HAS_SENDMSG:
-            self._sock.sendall(header)
-            self._sock.sendall(payload)
-            return
-        sent = self._sock.sendmsg([header, payload])
-        if sent < _HEADER_SIZE + size:
+    def _send_scattered(self, header: bytes, payload: Payload, size: int, started: float) -> None:
+        """Header and payload in one system call, without joining them."""
+        with memoryview(payload) as view, view.cast("B") as data:
+            sent = self._sock.sendmsg([header, data]) if _HAS_SENDMSG else 0
             if sent < _HEADER_SIZE:
-                self._sock.sendall(header[sent:])
-                sent = _HEADER_SIZE
-            with memoryview(payload) as view, view.cast("B") as data:
-                self._sock.sendall(data[sent - _HEADER_SIZE :])
+                self._send_rest([memoryview(header)[sent:], data], started)
+            elif sent < _HEADER_SIZE + size:
+                self._send_rest([data[sent - _HEADER_SIZE :]], started)
+
+    def _send_rest(self, parts: list[memoryview], started: float) -> None:
+        """Finish a send the first system call did not complete, within the send timeout.
+
+        A blocking send that times out after sending part returns the part, so
+        each call may wait a full SO_SNDTIMEO; the remaining time is set
+        before each call to bound the whole frame instead.
+        """
+        deadline = None if self._send_timeout is None else started + self._send_timeout
+        try:
+            for part in parts:
+                while part:
+                    if deadline is not None and self._kernel_timeouts:
+                        remaining = deadline - monotonic()
+                        if remaining <= 0:
+                            raise TimeoutError
+                        self._sock.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(remaining)
+                        )
+                    part = part[self._sock.send(part) :]
+        finally:
+            if deadline is not None and self._kernel_timeouts and not self._closed:
+                self._sock.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(self._send_timeout)
+                )
 
     # -- closing ----------------------------------------------------------
 
