@@ -82,9 +82,12 @@ class GymBackend(EnvBackend):
     the name; returns one value per sub-env), ``set_attr`` (value: {"name", "value"} or
     {"name", "values"}), ``call_method`` ({"name", "args", "kwargs"}), plus your own::
 
+        def set_gravity(envs, value):
+            for env in envs:
+                env.unwrapped.gravity = value
+
         backend = GymBackend("CartPole-v1", num_envs=4)
-        backend.register_call("gravity", lambda envs, g: [setattr(e.unwrapped, "gravity", g)
-                                                          for e in envs] and None)
+        backend.register_call("gravity", set_gravity)  # agent: env.call("gravity", 3.7)
     """
 
     def __init__(
