@@ -11,6 +11,7 @@
 //   -smoke-seconds S    stop after S seconds (default 120)
 //   -smoke-graphics     pretend a graphics device exists (render() returns frames)
 //   -smoke-manual       SteppingMode.ManualPhysics instead of FixedUpdate
+//   -smoke-connect-timeout S   RlayEnvironment.ConnectTimeoutSeconds
 using System;
 using System.Diagnostics;
 using System.Threading;
@@ -35,6 +36,9 @@ static class SmokeHost
         if (Array.IndexOf(args, "-smoke-manual") >= 0)
             environment.Stepping = RlayEnvironment.SteppingMode.ManualPhysics;
         environment.Port = 0;
+        string connectTimeout = Flag(args, "-smoke-connect-timeout");
+        if (connectTimeout != null)
+            environment.ConnectTimeoutSeconds = float.Parse(connectTimeout, System.Globalization.CultureInfo.InvariantCulture);
         StubPlayerLoop.Broadcast("Start");
         if (!environment.enabled)
         {
@@ -48,7 +52,10 @@ static class SmokeHost
             StubPlayerLoop.Broadcast("FixedUpdate");
             StubPlayerLoop.Broadcast("Update");
             if (Application.StubQuitCode.HasValue)
+            {
+                StubPlayerLoop.Broadcast("OnApplicationQuit");
                 return Application.StubQuitCode.Value;
+            }
             // Heuristic play runs in real time; with a trainer, FixedUpdate waits for it.
             if (!environment.IsTrainerConnected)
                 Thread.Sleep(20);

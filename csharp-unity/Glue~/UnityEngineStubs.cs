@@ -31,6 +31,7 @@ namespace UnityEngine
                     if (c is T) found.Add((T)(object)c);
             return found.ToArray();
         }
+        public static T FindFirstObjectByType<T>() where T : Object { return FindObjectOfType<T>(); }
         public static T[] FindObjectsByType<T>(FindObjectsSortMode sortMode) where T : Object { return FindObjectsOfType<T>(); }
         public static implicit operator bool(Object obj) { return !ReferenceEquals(obj, null); }
     }

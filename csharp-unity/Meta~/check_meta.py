@@ -163,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"meta files ok: {len(assets(PACKAGE))} assets in {PACKAGE.name}/")
+    where = ", ".join(r.relative_to(PACKAGE.parent).as_posix() for r in roots)
+    print(f"meta files ok: {where}")
     return 0
 
 
@@ -190,10 +191,12 @@ def _fix_file(asset: Path) -> list[str]:
 
 
 def _problems_one(root: Path) -> list[str]:
-    if root == PACKAGE or root.is_dir():
-        return problems(root)
-    meta = meta_path(root)
-    return [] if meta.exists() else [f"missing: {root.relative_to(PACKAGE).as_posix()}.meta"]
+    found = [] if root == PACKAGE or meta_path(root).exists() else [
+        f"missing: {root.relative_to(PACKAGE).as_posix()}.meta"
+    ]
+    if root.is_dir():
+        found.extend(problems(root))
+    return found
 
 
 if __name__ == "__main__":

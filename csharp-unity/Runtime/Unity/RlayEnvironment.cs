@@ -91,6 +91,10 @@ namespace Rlay.Unity
         [SerializeField]
         int port = 5555;
 
+        [Tooltip("Dial a ServerEnv at this address (e.g. tcp://192.168.1.10:5556) when none is given by -rlay-address or RLAY_ADDRESS. Empty: listen instead.")]
+        [SerializeField]
+        string dialAddress = "";
+
         [Tooltip("Shared secret the trainer must present; RLAY_TOKEN overrides it. Empty: none.")]
         [SerializeField]
         string token = "";
@@ -182,6 +186,20 @@ namespace Rlay.Unity
             set { port = value; }
         }
 
+        /// <summary>Seconds to keep trying to reach a ServerEnv given by -rlay-address; set before Start.</summary>
+        public float ConnectTimeoutSeconds
+        {
+            get { return connectTimeoutSeconds; }
+            set { connectTimeoutSeconds = Math.Max(0f, value); }
+        }
+
+        /// <summary>A ServerEnv to dial when the command line and environment give none; set before Start.</summary>
+        public string DialAddress
+        {
+            get { return dialAddress; }
+            set { dialAddress = value ?? ""; }
+        }
+
         /// <summary>How a step's fixed steps pass; set before Start.</summary>
         public SteppingMode Stepping
         {
@@ -219,9 +237,11 @@ namespace Rlay.Unity
         public string PythonSnippet()
         {
             string address = ListenAddress ?? ("tcp://127.0.0.1:" + port);
-            string vector = agents.Count > 1 ? "  # a VectorEnv of " + agents.Count + " sub-environments" : "";
+            int count = controller != null ? controller.NumEnvs : agents.Count;
+            // One agent is a gymnasium.Env; several are one gymnasium VectorEnv.
+            string kind = count > 1 ? "ClientVectorEnv" : "ClientEnv";
             return "import rlay\n\n"
-                + "env = rlay.ClientEnv(\"" + address + "\"" + (string.IsNullOrEmpty(token) ? "" : ", token=\"...\"") + ")" + vector + "\n"
+                + "env = rlay." + kind + "(\"" + address + "\"" + (string.IsNullOrEmpty(token) ? "" : ", token=\"...\"") + ")\n"
                 + "obs, info = env.reset(seed=0)\n"
                 + "obs, reward, terminated, truncated, info = env.step(env.action_space.sample())\n";
         }
@@ -299,11 +319,13 @@ namespace Rlay.Unity
             };
             try
             {
-                if (launch.DialAddress != null)
+                string dial = launch.DialAddress ?? (string.IsNullOrEmpty(dialAddress) ? null : dialAddress);
+                if (dial != null)
                 {
-                    launchedByTrainer = true;
-                    settings.OnDialFailed = reason => RequestQuit(1, "could not reach the trainer at " + launch.DialAddress + ": " + reason);
-                    link = TrainerLink.Dial(controller, launch.DialAddress, settings);
+                    // Only a player started with the address (by ServerEnv) quits when the trainer leaves.
+                    launchedByTrainer = launch.DialAddress != null;
+                    settings.OnDialFailed = reason => RequestQuit(1, "could not reach the trainer at " + dial + ": " + reason);
+                    link = TrainerLink.Dial(controller, dial, settings);
                 }
                 else if (listen || launch.ListenAddress != null)
                 {

@@ -130,6 +130,10 @@ namespace Rlay.Unity
             {
                 end = session.Run();
             }
+            catch (ThreadAbortException)
+            {
+                return; // the process or the scripting domain is shutting down
+            }
             catch (Exception error)
             {
                 Warn("session with " + address + " failed: " + error);

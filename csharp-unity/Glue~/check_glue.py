@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Check the Unity glue of com.farama.rlay on a machine without Unity.
+
+    python csharp-unity/Glue~/check_glue.py              # everything; exit 1 on any failure
+    python csharp-unity/Glue~/check_glue.py --no-smoke   # skip the Python smoke test
+
+1. package.json and the assembly definitions are consistent (names, references,
+   platforms, the sample's path), and every asset has its .meta (Meta~/check_meta.py).
+2. The engine-independent glue (files whose first line says so) compiles with the
+   core alone: proof that it touches no UnityEngine API.
+3. Runtime/Unity, Editor and Samples~ compile with mcs (C# 7.2, warnings as errors)
+   against Glue~/UnityEngineStubs.cs, once per Unity version branch of the code
+   (2021.3, 2022.2+, 2023.1+; player and editor).
+4. The glue's NUnit tests (Glue~/Tests) run under mono.
+5. The smoke test: SmokeHost.exe runs the real RlayEnvironment/RlayAgent/CartPole
+   sample in a fake player loop, and Glue~/smoke_test.py trains against it with
+   rlay.ServerEnv and rlay.ClientVectorEnv.
+
+What this cannot check is that the stubs match Unity: they hold only long-stable
+API, but a real editor compile is the final word. Outputs go to Glue~/build/.
+Missing mono tools (or, for the smoke test, the rlay Python package) are reported
+and skipped, except when CI=true, where they are an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent
+GLUE = PACKAGE / "Glue~"
+OUT = GLUE / "build"
+CORE = PACKAGE / "Runtime" / "Core"
+UNITY = PACKAGE / "Runtime" / "Unity"
+EDITOR = PACKAGE / "Editor"
+SAMPLES = PACKAGE / "Samples~"
+STUBS = GLUE / "UnityEngineStubs.cs"
+MCS = ["mcs", "-langversion:7.2", "-nowarn:1591", "-nologo", "-debug"]
+STRICT = [*MCS, "-warnaserror+"]
+NUNIT_DIRS = [Path("/usr/lib/cli/nunit.framework-2.6.3"), Path("/usr/lib/nunit")]
+INDEPENDENT_MARK = "// Engine-independent"
+GLUE_ASSETS = ["package.json", "README.md", "CHANGELOG.md", "LICENSE.md", "Runtime/Unity", "Editor"]
+# The code's #if branches: a 2021.3 player, a 2022.2 editor, a 2023.1+ editor.
+DEFINE_SETS = [
+    [],
+    ["UNITY_EDITOR", "UNITY_2022_2_OR_NEWER"],
+    ["UNITY_EDITOR", "UNITY_2022_2_OR_NEWER", "UNITY_2023_1_OR_NEWER"],
+]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def skip_or_fail(message: str) -> None:
+    if in_ci():
+        raise SystemExit(f"error: {message}")
+    print(f"skipped: {message}")
+
+
+def sources(*folders: Path) -> list[str]:
+    return sorted(str(p) for folder in folders for p in folder.rglob("*.cs"))
+
+
+def run(command: list[str], **kwargs: object) -> None:
+    shown = command if len(command) < 14 else [*command[:10], f"... ({len(command)} args)"]
+    print("+ " + " ".join(shown), flush=True)
+    result = subprocess.run(command, check=False, **kwargs)  # type: ignore[call-overload]
+    if result.returncode != 0:
+        raise SystemExit(f"failed ({result.returncode}): {' '.join(shown)}")
+
+
+def load_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"{path.relative_to(PACKAGE)}: {error}") from error
+
+
+def check_manifests() -> None:
+    """package.json, asmdefs and .meta files agree with each other."""
+    manifest = load_json(PACKAGE / "package.json")
+    for key, expected in {"name": "com.farama.rlay", "license": "MIT"}.items():
+        if manifest.get(key) != expected:
+            raise SystemExit(f"package.json: {key} must be {expected!r}, is {manifest.get(key)!r}")
+    for key in ("displayName", "version", "unity", "description", "author"):
+        if not manifest.get(key):
+            raise SystemExit(f"package.json: {key} is missing")
+    for sample in manifest.get("samples", []):
+        if not (PACKAGE / sample["path"]).is_dir():
+            raise SystemExit(f"package.json: sample path {sample['path']} does not exist")
+    asmdefs = {path: load_json(path) for path in PACKAGE.rglob("*.asmdef")}
+    names = [data["name"] for data in asmdefs.values()]
+    if len(names) != len(set(names)):
+        raise SystemExit(f"duplicate assembly names: {sorted(names)}")
+    by_name = {data["name"]: (path, data) for path, data in asmdefs.items()}
+    expected_refs = {
+        "Rlay.Core": [],
+        "Rlay.Unity": ["Rlay.Core"],
+        "Rlay.Editor": ["Rlay.Core", "Rlay.Unity"],
+        "Rlay.Samples.CartPole": ["Rlay.Core", "Rlay.Unity"],
+    }
+    for name, refs in expected_refs.items():
+        if name not in by_name:
+            raise SystemExit(f"no assembly definition named {name}")
+        if sorted(by_name[name][1].get("references", [])) != sorted(refs):
+            raise SystemExit(f"{name} must reference exactly {refs}")
+    if by_name["Rlay.Core"][1].get("noEngineReferences") is not True:
+        raise SystemExit("Rlay.Core must set noEngineReferences: true")
+    if by_name["Rlay.Editor"][1].get("includePlatforms") != ["Editor"]:
+        raise SystemExit("Rlay.Editor must be editor-only (includePlatforms: [Editor])")
+    for name, (path, data) in by_name.items():
+        for ref in data.get("references", []):
+            if ref not in by_name and not ref.startswith("GUID:"):
+                raise SystemExit(f"{path.relative_to(PACKAGE)}: unknown reference {ref}")
+    print(f"manifests ok: package.json and {len(asmdefs)} assembly definitions")
+    # The glue's own assets; the whole package: python csharp-unity/Meta~/check_meta.py
+    run([sys.executable, str(PACKAGE / "Meta~" / "check_meta.py"), *[str(PACKAGE / p) for p in GLUE_ASSETS]])
+
+
+def independent_sources() -> list[str]:
+    """Glue files that declare themselves engine-independent on their first line."""
+    found = []
+    for path in sorted(UNITY.rglob("*.cs")):
+        with path.open(encoding="utf-8") as handle:
+            if handle.readline().startswith(INDEPENDENT_MARK):
+                found.append(str(path))
+    if not found:
+        raise SystemExit(f"no file in {UNITY} starts with {INDEPENDENT_MARK!r}")
+    return found
+
+
+def compile_all() -> tuple[Path, Path]:
+    """Every compile; returns (Rlay.Core.dll, UnityEngine stub dll)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    stubs = OUT / "UnityEngine.dll"
+    core = OUT / "Rlay.Core.dll"
+    run([*MCS, "-target:library", f"-out:{stubs}", str(STUBS)])
+    run([*STRICT, "-target:library", f"-out:{core}", *sources(CORE)])
+    independent = OUT / "Rlay.Unity.Independent.dll"
+    run([*STRICT, "-target:library", f"-out:{independent}", f"-r:{core}", *independent_sources()])
+    for defines in DEFINE_SETS:
+        tag = "-".join(d.replace("UNITY_", "").lower() for d in defines) or "player-2021"
+        flags = [f"-define:{d}" for d in defines]
+        unity = OUT / f"Rlay.Unity.{tag}.dll"
+        refs = [f"-r:{core}", f"-r:{stubs}"]
+        run([*STRICT, *flags, "-target:library", f"-out:{unity}", *refs, *sources(UNITY)])
+        sample = OUT / f"Rlay.Samples.CartPole.{tag}.dll"
+        run([*STRICT, *flags, "-target:library", f"-out:{sample}", *refs, f"-r:{unity}", *sources(SAMPLES)])
+        if "UNITY_EDITOR" in defines:
+            editor = OUT / f"Rlay.Editor.{tag}.dll"
+            run([*STRICT, *flags, "-target:library", f"-out:{editor}", *refs, f"-r:{unity}", *sources(EDITOR)])
+    return core, stubs
+
+
+def nunit_framework() -> Path | None:
+    for folder in NUNIT_DIRS:
+        candidate = folder / "nunit.framework.dll"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def run_tests(core: Path) -> None:
+    framework = nunit_framework()
+    if framework is None or shutil.which("nunit-console") is None:
+        skip_or_fail("nunit-console / nunit.framework.dll missing: apt-get install nunit-console libnunit-cil-dev")
+        return
+    tests = OUT / "Rlay.Unity.GlueTests.dll"
+    # The core's sources, not its dll, so the test assembly stands alone next to nunit.
+    run([*STRICT, "-target:library", f"-out:{tests}", f"-r:{framework}", *sources(CORE), *independent_sources(), *sources(GLUE / "Tests")])
+    with tempfile.TemporaryDirectory() as work:
+        run(["nunit-console", "-nologo", "-noshadow", f"-work={work}", str(tests)], timeout=300)
+
+
+def run_smoke(core: Path, stubs: Path) -> None:
+    if importlib.util.find_spec("rlay") is None:
+        skip_or_fail("the rlay Python package is not installed: pip install -e python")
+        return
+    exe = OUT / "SmokeHost.exe"
+    # One assembly, so that mono finds everything without a probing path.
+    run([*MCS, "-target:exe", f"-out:{exe}", str(STUBS), *sources(CORE, UNITY, SAMPLES), str(GLUE / "SmokeHost.cs")])
+    run([sys.executable, str(GLUE / "smoke_test.py"), "--exe", str(exe)], timeout=600)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-smoke", action="store_true", help="skip the Python smoke test")
+    parser.add_argument("--no-tests", action="store_true", help="skip the NUnit tests")
+    args = parser.parse_args()
+    check_manifests()
+    missing = [tool for tool in ("mcs", "mono") if shutil.which(tool) is None]
+    if missing:
+        skip_or_fail(f"missing {', '.join(missing)}: apt-get install mono-mcs mono-runtime")
+        return 0
+    core, stubs = compile_all()
+    if not args.no_tests:
+        run_tests(core)
+    if not args.no_smoke:
+        run_smoke(core, stubs)
+    print("glue checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
