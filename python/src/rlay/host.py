@@ -459,7 +459,8 @@ class Host:
         for session in sessions:
             session.close()
         deadline = time.monotonic() + timeout
-        threads = list(self._threads)
+        with self._lock:
+            threads = list(self._threads)
         if self._accept_thread is not None:
             threads.append(self._accept_thread)
         for thread in threads:
@@ -482,13 +483,16 @@ class Host:
             idle_timeout=self._idle_timeout,
             name=name,
         )
-        with self._lock:
-            self._sessions.add(session)
-            self._threads = [t for t in self._threads if t.is_alive()]
         thread = threading.Thread(
             target=self._run_session, args=(session,), name=f"rlay-session {name}", daemon=True
         )
-        self._threads.append(thread)
+        with self._lock:
+            if self._stop.is_set():  # accepted just as close() began: do not start it
+                connection.close()
+                return
+            self._sessions.add(session)
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
         logger.info("agent connected: %s", name)
         thread.start()
 

@@ -572,10 +572,14 @@ class EnvSession:
             self._fatal(session_pb2.ERROR_CODE_PROTOCOL, str(error))
             self.error = error
         finally:
-            self.close()
+            self._finish()
 
     def close(self) -> None:
-        """Close the connection and the backend (idempotent, thread-safe)."""
+        """Close the connection (idempotent; callable from any thread). :meth:`run` then
+        ends and closes the backend in its own thread, never in the middle of a command."""
+        self._connection.close()
+
+    def _finish(self) -> None:
         with self._lock:
             if self._closed:
                 return
