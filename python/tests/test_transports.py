@@ -351,11 +351,11 @@ def test_signal_handler_closes_a_listener_waiting_in_accept(opened: Opened, kind
         signal.signal(signal.SIGALRM, previous)
 
 
-def test_listener_close_frees_the_address(opened: Opened, stream_kind: str) -> None:
-    listener = opened.listen(stream_kind)
+def test_listener_close_frees_the_address(opened: Opened, kind: str) -> None:
+    listener = opened.listen(kind)
     address = listener.address
     listener.close()
-    again = listen(address, side="env")
+    again = listen(address, side=KINDS[kind][1])  # type: ignore[arg-type]
     try:
         assert again.address == address
     finally:

@@ -72,6 +72,8 @@ _MAX_STREAMS = 256
 # How long a server waits, when a client's messages end, to learn whether
 # the stream was cut or ended in order.
 _CUT_STREAM_GRACE = 0.1
+# How long close() waits for an idle server to release its port.
+_STOP_WAIT = 2.0
 _EOF = "peer closed the connection"
 
 
@@ -218,6 +220,9 @@ class GrpcConnection:
             return
         self._closed = True
         self._outgoing.put(None)
+        # Wakes a recv waiting in another thread.
+        closed = ConnectionClosed(f"the connection to {self.description} is closed")
+        self._incoming.put(_End(closed))
         for callback in self._on_close:
             callback()
 
@@ -463,7 +468,8 @@ class GrpcListener:
             self._active -= 1
             stop = self._closed and self._active == 0
         if stop:
-            self._stop()
+            # In grpc's handler thread, which the server's shutdown may wait for.
+            self._stop(wait=False)
 
     def accept(self, timeout: float | None) -> GrpcConnection:
         """Wait up to ``timeout`` seconds for a stream (``None``: until closed)."""
@@ -495,14 +501,17 @@ class GrpcListener:
         for connection in unaccepted:
             connection.close()
         if stop:
-            self._stop()
+            self._stop(wait=True)
 
-    def _stop(self) -> None:
+    def _stop(self, *, wait: bool) -> None:
         with self._lock:
             if self._stopped:
                 return
             self._stopped = True
-        self._server.stop(grace=1.0)
+        stopped = self._server.stop(grace=None)
+        if wait:
+            # So that the port is free when close() returns.
+            stopped.wait(_STOP_WAIT)
         self._executor.shutdown(wait=False)
 
     @property
