@@ -117,6 +117,8 @@ def same_space(expected: gs.Space[Any], got: gs.Space[Any], path: str = "space")
             raise AssertionError(f"{path}: expected {expected}, got {got}")
         same(expected.low, got.low, f"{path}.low")
         same(expected.high, got.high, f"{path}.high")
+        same(expected.bounded_below, got.bounded_below, f"{path}.bounded_below")
+        same(expected.bounded_above, got.bounded_above, f"{path}.bounded_above")
     elif isinstance(expected, gs.Discrete):
         assert isinstance(got, gs.Discrete)
         if (int(got.n), int(got.start), got.dtype) != (int(expected.n), int(expected.start), expected.dtype):

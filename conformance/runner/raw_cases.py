@@ -350,6 +350,16 @@ def wrong_kind(h: Harness) -> None:
         _continues(conn)
 
 
+@case("raw/action-out-of-space")
+def out_of_space(h: Harness) -> None:
+    """Discrete(3) actions 3, 7 and -1 are outside the space: INVALID_ARGUMENT, session goes on."""
+    with h.raw("episodes") as conn:
+        _episodes_session(conn)
+        for bad in (3, 7, -1):
+            expect_error(conn.roundtrip(step_request(discrete_action(bad))), "INVALID_ARGUMENT")
+        _continues(conn)
+
+
 @case("raw/wrong-seed-count")
 def wrong_seeds(h: Harness) -> None:
     """Two seeds for one sub-env is INVALID_ARGUMENT; the session goes on."""

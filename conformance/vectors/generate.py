@@ -92,6 +92,12 @@ def dict_space(*entries: tuple[str, S.Space]) -> S.Space:
 SPACES: dict[str, Callable[[], S.Space]] = {
     "box": lambda: box(T.DTYPE_FLOAT32, [3], le("3f", -math.inf, 0.0, -1.0), le("3f", math.inf, math.inf, 1.0)),
     "box_uint8_image": lambda: box(T.DTYPE_UINT8, [2, 2, 3], bytes(12), bytes([255]) * 12),
+    "box_int_unbounded": lambda: S.Space(box=S.BoxSpace(
+        shape=[2], dtype=T.DTYPE_INT32,
+        low=T.Tensor(dtype=T.DTYPE_INT32, shape=[2], data=le("2i", -(2**31), 0)),
+        high=T.Tensor(dtype=T.DTYPE_INT32, shape=[2], data=le("2i", 2**31 - 1, 9)),
+        bounded_below=T.Tensor(dtype=T.DTYPE_BOOL, shape=[2], data=bytes([0, 1])),
+        bounded_above=T.Tensor(dtype=T.DTYPE_BOOL, shape=[2], data=bytes([0, 1])))),
     "discrete": lambda: discrete(5, -2),
     "multi_discrete": lambda: S.Space(multi_discrete=S.MultiDiscreteSpace(
         nvec=T.Tensor(dtype=T.DTYPE_INT64, shape=[2, 2], data=le("4q", 3, 5, 2, 4)),

@@ -17,7 +17,6 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium.envs.registration import EnvSpec
-from rlay.errors import RemoteError
 from gymnasium.spaces import (
     Box,
     Dict,
@@ -115,21 +114,16 @@ class ConformanceEnv(gym.Env[Any, Any]):
             max_episode_steps=self.MAX_STEPS,
         )
         self.key = KEY0
-        self.started = False
         self.t = 0
         self.acc = ACC0
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Any:
         self.key = splitmix(seed if seed is not None else self.key)
-        self.started = True
         self.t, self.acc = 0, ACC0
         self.begin()
         return self.observation(), self.info(None)
 
     def step(self, action: Any) -> Any:
-        if not self.started:
-            # The protocol's answer to a step before any reset (ENVIRONMENTS.md section 8).
-            raise RemoteError("FAILED_PRECONDITION", "step before the first reset")
         self.check(action)
         self.acc = fnv(self.acc, canonical(self.action_space, action))
         self.t += 1

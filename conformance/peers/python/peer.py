@@ -11,7 +11,6 @@ import logging
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from envs import BATCHED, NAMES, make_env  # noqa: E402
 
-from rlay.errors import RlayError, Timeout  # noqa: E402
-from rlay.host import GymBackend, Host  # noqa: E402
-from rlay.session import EnvSession  # noqa: E402
-from rlay.transports import Connection, connect  # noqa: E402
-
-# A serialized SessionResponse whose kind is `close` (field 6, empty message).
-CLOSE_REPLY = b"\x32\x00"
+from rlay.errors import RlayError  # noqa: E402
+from rlay.host import GymBackend, Host, dial  # noqa: E402
 
 
 def backend_for(name: str) -> GymBackend:
@@ -55,46 +49,11 @@ def listen(name: str, address: str, token: str | None) -> int:
     return 0
 
 
-class Watched:
-    """A connection that remembers whether the session ended with a `close` reply,
-    so that the exit code can tell a finished session from a failed one."""
-
-    def __init__(self, inner: Connection) -> None:
-        self.inner = inner
-        self.closed_cleanly = False
-        self.description = getattr(inner, "description", "agent")
-
-    def send(self, payload: Any) -> None:
-        self.inner.send(payload)
-        self.closed_cleanly = bytes(payload[:2]) == CLOSE_REPLY and len(payload) == 2
-
-    def recv(self, timeout: float | None = None) -> Any:
-        return self.inner.recv(timeout)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def connect_retrying(address: str, seconds: float) -> Connection:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return connect(address, side="env", timeout=2.0)
-        except (RlayError, OSError) as error:
-            if time.monotonic() > deadline:
-                raise Timeout(f"nothing listened at {address} within {seconds:g} s: {error}") from error
-            time.sleep(0.05)
-
-
 def serve_one(name: str, address: str, token: str | None) -> int:
     try:
-        connection = Watched(connect_retrying(address, 10.0))
+        dial(backend_for(name), address, token=token, retry_timeout=10.0, hello_timeout=30.0)
     except RlayError as error:
         print(f"peer: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    EnvSession(connection, backend_for(name), token=token, hello_timeout=30.0).run()  # type: ignore[arg-type]
-    if not connection.closed_cleanly:
-        print("peer: the session ended without a close", file=sys.stderr)
         return 1
     return 0
 
