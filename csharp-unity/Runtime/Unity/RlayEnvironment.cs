@@ -105,7 +105,7 @@ namespace Rlay.Unity
 
         [Tooltip("A connected trainer that sends nothing for this long is dropped; 0: wait as long as it stays connected.")]
         [SerializeField]
-        float trainerIdleTimeoutSeconds = 600f;
+        float trainerIdleTimeoutSeconds = 300f;
 
         [Tooltip("In a player started with -rlay-address: quit when the trainer leaves or cannot be reached.")]
         [SerializeField]
@@ -461,19 +461,22 @@ namespace Rlay.Unity
 
         void OnDestroy()
         {
-            if (link != null)
-            {
-                link.Dispose();
-                link = null;
-            }
-            if (controller != null)
-                controller.DetachNow("the scene was unloaded");
+            Shutdown("the scene was unloaded");
             if (Instance == this)
                 Instance = null;
         }
 
         void OnApplicationQuit()
         {
+            Shutdown("the game is quitting");
+        }
+
+        void Shutdown(string reason)
+        {
+            // Close the channel first: it wakes a session thread waiting for
+            // this (main) thread, so that stopping the link does not wait on it.
+            if (controller != null)
+                controller.DetachNow(reason);
             if (link != null)
             {
                 link.Dispose();

@@ -219,9 +219,15 @@ namespace Rlay.Unity
                 FinishHeuristicStep();
         }
 
-        /// <summary>Main thread: forget the trainer (the connection is closing anyway).</summary>
+        /// <summary>Main thread: drop the trainer (and one about to attach); their commands fail at once.</summary>
         public void DetachNow(string reason)
         {
+            lock (attachGate)
+            {
+                if (incoming != null)
+                    incoming.Close(reason);
+                incoming = null;
+            }
             if (channel != null)
                 channel.Close(reason);
             if (IsRemote)
