@@ -20,7 +20,15 @@ from runner import cases as _cases  # noqa: F401 - registers the cases
 from runner import raw_cases as _raw_cases  # noqa: F401 - registers the raw cases
 from runner.cases import CASES, MODES
 from runner.harness import Harness
-from runner.peers import ListenerPool, Peer, build, in_ci, load_expected_failures, load_registry, unix_dir
+from runner.peers import (
+    ListenerPool,
+    Peer,
+    build,
+    in_ci,
+    load_expected_failures,
+    load_registry,
+    unix_dir,
+)
 
 TRANSPORTS = ("tcp", "unix")
 OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped")
@@ -31,10 +39,19 @@ RESULTS_KEY = pytest.StashKey[dict[str, str]]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rlay conformance")
-    group.addoption("--peer", action="append", default=[], metavar="NAME",
-                    help="peer to test (repeatable; default: every peer in peers.toml)")
-    group.addoption("--report", default=None, metavar="PATH",
-                    help="write a JSON list of {peer, mode, case, transport, outcome}")
+    group.addoption(
+        "--peer",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="peer to test (repeatable; default: every peer in peers.toml)",
+    )
+    group.addoption(
+        "--report",
+        default=None,
+        metavar="PATH",
+        help="write a JSON list of {peer, mode, case, transport, outcome}",
+    )
     group.addoption("--transport", choices=TRANSPORTS, default=None,
                     help="only this transport (default: tcp and unix)")  # fmt: skip
 
@@ -188,10 +205,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     width = max(len(name) for _, name in by_case) + 2
     write(f"{'peer':<10}{'case':<{width}}" + "".join(f"{m + '/' + t:>14}" for m, t in columns))
     for (peer, name), cells in sorted(by_case.items()):
-        write(f"{peer:<10}{name:<{width}}" + "".join(f"{cells.get(col, '-'):>14}" for col in columns))
+        write(
+            f"{peer:<10}{name:<{width}}" + "".join(f"{cells.get(col, '-'):>14}" for col in columns)
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     path = session.config.getoption("--report")
     if path:
-        Path(path).write_text(json.dumps(_records(session.config), indent=1) + "\n", encoding="utf-8")
+        Path(path).write_text(
+            json.dumps(_records(session.config), indent=1) + "\n", encoding="utf-8"
+        )

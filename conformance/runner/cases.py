@@ -6,7 +6,6 @@ Every case runs against one peer, in one mode, over one transport, through a
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,14 +13,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 import rlay
-from rlay.v1 import session_pb2, value_pb2
 
 from runner import model
 from runner.compare import same, same_loose_scalars, same_space
 from runner.harness import Harness
-from runner.raw import Raw, hello, tensor, untensor
 
 MODES = ("client", "server")
 
@@ -91,7 +87,10 @@ def _spec_case(name: str) -> None:
             assert d.render_mode is None, d.render_mode
             entries = [(k, v) for k, v in d.metadata.items() if k in {"suite", "env", "version"}]
             assert entries == expected["metadata"], d.metadata
-            assert all(type(v) is type(e) for (_, v), (_, e) in zip(entries, expected["metadata"]))
+            assert all(
+                type(v) is type(e)
+                for (_, v), (_, e) in zip(entries, expected["metadata"], strict=True)
+            )
 
     check.__doc__ = f"The EnvSpec of {name!r}: spaces exact, id, num_envs, modes, metadata."
     case(f"spec/{name}")(check)
@@ -286,7 +285,8 @@ def _play_episode(h: Harness, seed: int, actions_for: Callable[[int], list[int]]
 def episodes_terminated(h: Harness) -> None:
     """Reaching the target before step 6 terminates without truncating."""
     results = _play_episode(h, 1, lambda target: [2] * ((target + 1) // 2))
-    assert results[-1][2] and not results[-1][3], results[-1][1:4]
+    assert results[-1][2], results[-1][1:4]
+    assert not results[-1][3], results[-1][1:4]
     assert not any(r[2] or r[3] for r in results[:-1])
 
 
@@ -294,7 +294,8 @@ def episodes_terminated(h: Harness) -> None:
 def episodes_truncated(h: Harness) -> None:
     """Six steps without reaching the target truncate without terminating."""
     results = _play_episode(h, 2, lambda target: [0] * 6)
-    assert results[-1][3] and not results[-1][2], results[-1][1:4]
+    assert results[-1][3], results[-1][1:4]
+    assert not results[-1][2], results[-1][1:4]
     assert not any(r[2] or r[3] for r in results[:-1])
 
 
@@ -302,7 +303,8 @@ def episodes_truncated(h: Harness) -> None:
 def episodes_both(h: Harness) -> None:
     """Reaching the target exactly at step 6 sets both flags."""
     results = _play_episode(h, 0, lambda target: [0] * (6 - target) + [1] * target)
-    assert results[-1][2] and results[-1][3], results[-1][1:4]
+    assert results[-1][2], results[-1][1:4]
+    assert results[-1][3], results[-1][1:4]
 
 
 @case("episodes/next-episode")
@@ -386,8 +388,9 @@ def control_render_refused(h: Harness) -> None:
         with h.agent("control") as agent:  # still serving
             agent.reset(seed=0)
         return
-    with pytest.raises(rlay.RemoteError) as caught, h.agent(
-        "control", render_mode="human", expect_clean_exit=False
+    with (
+        pytest.raises(rlay.RemoteError) as caught,
+        h.agent("control", render_mode="human", expect_clean_exit=False),
     ):
         pass
     assert caught.value.code == "INVALID_ARGUMENT", caught.value
@@ -404,7 +407,8 @@ def control_set_gain(h: Harness) -> None:
         assert agent.call("set_gain", 5) == env.set_gain(5) == 1
         run_single(agent, env, [1, 1, 2], "gain 5")
         result = agent.call("set_gain", 100)
-        assert type(result) is int and result == env.set_gain(100) == 5, result
+        assert type(result) is int, result
+        assert result == env.set_gain(100) == 5, result
         run_single(agent, env, [2, 0, 1], "gain 100")
 
 
@@ -495,7 +499,7 @@ def _batched(h: Harness, name: str, seed: Any, steps: int) -> None:
         for k in range(steps):
             action = BATCH_ACTIONS[k % len(BATCH_ACTIONS)]
             same(vec.step(action), agent.step(action), f"step {k + 1}")
-            ended = vec._terminations | vec._truncations  # noqa: SLF001 - the model's own state
+            ended = vec._terminations | vec._truncations
             if disabled and ended.any():
                 # SyncVectorEnv pops reset_mask from the dict it is given: one dict each.
                 expected = vec.reset(options={"reset_mask": ended.copy()})
@@ -594,8 +598,9 @@ def session_token_bad(h: Harness) -> None:
             with pytest.raises(rlay.Unauthenticated):
                 rlay.ClientEnv(address, token=agent_token or None, timeout=10.0)
             continue
-        with pytest.raises(rlay.Unauthenticated), h.agent(
-            "episodes", token="s3cret", agent_token=agent_token, expect_clean_exit=False
+        with (
+            pytest.raises(rlay.Unauthenticated),
+            h.agent("episodes", token="s3cret", agent_token=agent_token, expect_clean_exit=False),
         ):
             pass
         h.expect_exit(h.dialers[-1], zero=False)
@@ -614,7 +619,8 @@ def session_sigterm(h: Harness) -> None:
     process, address = h.pool.start(h.peer, "episodes", h.transport, None)
     try:
         if h.transport == "tcp":
-            assert address.startswith("tcp://") and not address.endswith(":0"), address
+            assert address.startswith("tcp://"), address
+            assert not address.endswith(":0"), address
         else:
             assert address.startswith("unix:///"), address
         with rlay.ClientEnv(address, timeout=10.0) as agent:

@@ -1,6 +1,6 @@
 """Print the check values of ENVIRONMENTS.md's appendix from the runner's models.
 
-    python -m runner.checkvalues      # from conformance/
+python -m runner.checkvalues      # from conformance/
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ def main() -> None:
     print(f"spaces, seed 0: key = {env.key:#018x}, reset S = {env.state:#018x}")
     obs, _ = env.reset(seed=0)
     print("spaces reset obs (seed 0):", plain({k: v for k, v in obs.items() if k != "image"}))
-    print("  image[0][0] =", obs["image"][0][0].tolist(), "image[3][5] =", obs["image"][3][5].tolist())
+    print(
+        "  image[0][0] =", obs["image"][0][0].tolist(), "image[3][5] =", obs["image"][3][5].tolist()
+    )
     data = model.element_bytes(env.action_space, SPACES_ACTION)
     print(f"spaces action bytes ({len(data)}): {data.hex()}")
     obs, reward, *_ = env.step(SPACES_ACTION)

@@ -73,7 +73,7 @@ def same(expected: Any, got: Any, path: str = "") -> None:
     elif isinstance(expected, (tuple, list)):
         if type(got) is not type(expected) or len(got) != len(expected):
             _fail(path, expected, got)
-        for i, (e, g) in enumerate(zip(expected, got)):
+        for i, (e, g) in enumerate(zip(expected, got, strict=True)):
             same(e, g, f"{path}[{i}]")
     elif expected is None:
         if got is not None:
@@ -87,7 +87,11 @@ def same_loose_scalars(expected: Any, got: Any, path: str = "") -> None:
 
     Used only where gymnasium itself gives either form (Discrete elements)."""
     if isinstance(expected, (np.integer, int)) and not isinstance(expected, bool):
-        if isinstance(got, bool) or not isinstance(got, (np.integer, int)) or int(got) != int(expected):
+        if (
+            isinstance(got, bool)
+            or not isinstance(got, (np.integer, int))
+            or int(got) != int(expected)
+        ):
             _fail(path, expected, got)
         return
     if isinstance(expected, Mapping) and isinstance(got, Mapping):
@@ -97,7 +101,7 @@ def same_loose_scalars(expected: Any, got: Any, path: str = "") -> None:
             same_loose_scalars(value, got[key], f"{path}[{key!r}]")
         return
     if isinstance(expected, tuple) and isinstance(got, tuple) and len(got) == len(expected):
-        for i, (e, g) in enumerate(zip(expected, got)):
+        for i, (e, g) in enumerate(zip(expected, got, strict=True)):
             same_loose_scalars(e, g, f"{path}[{i}]")
         return
     if isinstance(expected, gs.GraphInstance) and isinstance(got, gs.GraphInstance):
@@ -121,7 +125,11 @@ def same_space(expected: gs.Space[Any], got: gs.Space[Any], path: str = "space")
         same(expected.bounded_above, got.bounded_above, f"{path}.bounded_above")
     elif isinstance(expected, gs.Discrete):
         assert isinstance(got, gs.Discrete)
-        if (int(got.n), int(got.start), got.dtype) != (int(expected.n), int(expected.start), expected.dtype):
+        if (int(got.n), int(got.start), got.dtype) != (
+            int(expected.n),
+            int(expected.start),
+            expected.dtype,
+        ):
             raise AssertionError(f"{path}: expected {expected!r}, got {got!r}")
     elif isinstance(expected, gs.MultiDiscrete):
         assert isinstance(got, gs.MultiDiscrete)
@@ -141,7 +149,7 @@ def same_space(expected: gs.Space[Any], got: gs.Space[Any], path: str = "space")
         assert isinstance(got, (gs.Tuple, gs.OneOf))
         if len(got.spaces) != len(expected.spaces):
             raise AssertionError(f"{path}: expected {expected}, got {got}")
-        for i, (e, g) in enumerate(zip(expected.spaces, got.spaces)):
+        for i, (e, g) in enumerate(zip(expected.spaces, got.spaces, strict=True)):
             same_space(e, g, f"{path}[{i}]")
     elif isinstance(expected, gs.Dict):
         assert isinstance(got, gs.Dict)
@@ -160,7 +168,9 @@ def same_space(expected: gs.Space[Any], got: gs.Space[Any], path: str = "space")
         assert isinstance(got, gs.Graph)
         same_space(expected.node_space, got.node_space, f"{path}.node")
         if (expected.edge_space is None) != (got.edge_space is None):
-            raise AssertionError(f"{path}.edge: expected {expected.edge_space}, got {got.edge_space}")
+            raise AssertionError(
+                f"{path}.edge: expected {expected.edge_space}, got {got.edge_space}"
+            )
         if expected.edge_space is not None:
             same_space(expected.edge_space, got.edge_space, f"{path}.edge")
     else:

@@ -13,6 +13,7 @@ dynamics under ``gymnasium.vector.SyncVectorEnv``, as the text specifies.
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from typing import Any
 
@@ -89,7 +90,7 @@ def element_bytes(space: gs.Space[Any], x: Any) -> bytes:
     if isinstance(space, gs.Text):
         return str(x).encode("utf-8") + b"\xff"
     if isinstance(space, gs.Tuple):
-        return b"".join(element_bytes(s, v) for s, v in zip(space.spaces, x))
+        return b"".join(element_bytes(s, v) for s, v in zip(space.spaces, x, strict=True))
     if isinstance(space, gs.Dict):
         return b"".join(element_bytes(s, x[k]) for k, s in space.spaces.items())
     if isinstance(space, gs.OneOf):
@@ -140,7 +141,10 @@ class Model(gym.Env[Any, Any]):
         return self.observe(), self.reset_info()
 
     def step(self, action: Any) -> Any:
-        if not self.action_space.contains(action):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # gymnasium warns about scalars that are not arrays
+            inside = self.action_space.contains(action)
+        if not inside:
             raise ValueError(f"action {action!r} not in {self.action_space}")
         self.before_step(action)
         self.acc = fold(self.acc, element_bytes(self.action_space, action))
@@ -229,7 +233,11 @@ class Spaces(Model):
         (
             "small",
             gs.Tuple(
-                (box(-8, 7, (2,), np.int8), box(0, 65535, (), np.uint16), box(0, M64, (), np.uint64))
+                (
+                    box(-8, 7, (2,), np.int8),
+                    box(0, 65535, (), np.uint16),
+                    box(0, M64, (), np.uint64),
+                )
             ),
         ),
         ("say", gs.Text(min_length=0, max_length=4, charset="ab\u00e9")),
@@ -472,7 +480,7 @@ class Batched(Model):
 
     def after_step(self, action: Any) -> None:
         self.move = (int(action[0]), int(action[1]))
-        self.pos = [max(-64, min(64, p + d)) for p, d in zip(self.pos, self.move)]
+        self.pos = [max(-64, min(64, p + d)) for p, d in zip(self.pos, self.move, strict=True)]
 
     def outcome(self) -> tuple[float, bool, bool]:
         dx, dy = self.move
@@ -505,9 +513,7 @@ NUM_ENVS = {name: (4 if name.startswith("batched") else 1) for name in NAMES}
 def make(name: str, render_mode: str | None = None) -> Any:
     """A model env (single) or a SyncVectorEnv of four models (batched)."""
     if name in AUTORESET:
-        return gym.vector.SyncVectorEnv(
-            [Batched] * 4, autoreset_mode=AUTORESET[name], copy=True
-        )
+        return gym.vector.SyncVectorEnv([Batched] * 4, autoreset_mode=AUTORESET[name], copy=True)
     return MODELS[name](render_mode=render_mode)
 
 

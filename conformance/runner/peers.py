@@ -1,7 +1,7 @@
 """The peers registry (peers.toml), building peers and running their processes.
 
-    >>> [p.name for p in load_registry()][:1]
-    ['python']
+>>> [p.name for p in load_registry()][:1]
+['python']
 """
 
 from __future__ import annotations
@@ -203,7 +203,9 @@ class ListenerPool:
         self.counter += 1
         return f"unix://{self.sockets_dir}/p{self.counter}.sock"
 
-    def start(self, peer: Peer, env: str, transport: str, token: str | None) -> tuple[PeerProcess, str]:
+    def start(
+        self, peer: Peer, env: str, transport: str, token: str | None
+    ) -> tuple[PeerProcess, str]:
         argv = command(peer, env, "listen", self.fresh_address(transport), token)
         process = PeerProcess(argv, peer.workdir)
         try:
@@ -212,7 +214,9 @@ class ListenerPool:
             process.terminate(1.0)
             raise
 
-    def get(self, peer: Peer, env: str, transport: str, token: str | None = None) -> tuple[PeerProcess, str]:
+    def get(
+        self, peer: Peer, env: str, transport: str, token: str | None = None
+    ) -> tuple[PeerProcess, str]:
         key = (peer.name, env, transport, token)
         entry = self.running.get(key)
         if entry is not None and entry[0].alive():

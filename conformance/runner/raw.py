@@ -18,7 +18,6 @@ import time
 from typing import Any
 
 import numpy as np
-
 from rlay.v1 import session_pb2, tensor_pb2
 
 DTYPES: dict[str, int] = {
@@ -52,7 +51,11 @@ def tensor(array: Any, dtype: str | None = None) -> tensor_pb2.Tensor:
 
 def untensor(msg: tensor_pb2.Tensor) -> np.ndarray[Any, Any]:
     dtype = NUMPY[msg.dtype]
-    return np.frombuffer(msg.data, dtype=dtype).reshape(tuple(msg.shape)).astype(dtype.newbyteorder("="))
+    return (
+        np.frombuffer(msg.data, dtype=dtype)
+        .reshape(tuple(msg.shape))
+        .astype(dtype.newbyteorder("="))
+    )
 
 
 def hello(
@@ -109,7 +112,9 @@ class Raw:
         while len(self.buffer) < size:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"no complete frame within the timeout ({len(self.buffer)} bytes)")
+                raise TimeoutError(
+                    f"no complete frame within the timeout ({len(self.buffer)} bytes)"
+                )
             ready, _, _ = select.select([self.sock], [], [], remaining)
             if not ready:
                 continue

@@ -11,7 +11,6 @@ import threading
 from typing import Any
 
 import numpy as np
-
 from rlay.v1 import session_pb2, tensor_pb2, value_pb2
 
 from runner import model
@@ -397,7 +396,7 @@ def pipelined(h: Harness) -> None:
         kinds = ["hello", "reset", "step", "step", "close"]
         replies = [expect_kind(conn.recv(10.0), kind) for kind in kinds]
         obs = untensor(replies[3].observations.tensor)
-        assert obs[0, 0] == 2 and obs[0, 1] == 3, obs
+        assert (obs[0, 0], obs[0, 1]) == (2, 3), obs
         assert conn.closed_within(5.0), "the peer kept the connection open after close"
     if h.mode == "server":
         h.expect_exit(h.dialers[-1], zero=True)
@@ -439,7 +438,8 @@ def render_wire(h: Harness) -> None:
         assert reply.env_spec.render_mode == "rgb_array", reply.env_spec.render_mode
         expect_kind(conn.roundtrip(reset_request([0])), "reset")
         frames = expect_kind(conn.roundtrip(simple("render")), "render").frames
-        assert len(frames) == 1 and frames[0].WhichOneof("kind") == "tensor", frames
+        assert len(frames) == 1, frames
+        assert frames[0].WhichOneof("kind") == "tensor", frames
         env = model.make("control", render_mode="rgb_array")
         env.reset(seed=0)
         same(env.render(), untensor(frames[0].tensor), "frame")

@@ -21,7 +21,6 @@ from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
-
 from rlay.v1 import service_pb2, session_pb2, space_pb2, tensor_pb2, value_pb2
 
 HERE = Path(__file__).resolve().parent
@@ -65,7 +64,11 @@ def tensor(name: str) -> T.Tensor:
 def tensors() -> Iterator[tuple[str, Message, str]]:
     for name in TENSOR_DATA:
         yield f"tensor_{name}", tensor(name), f"a {name} tensor with edge values"
-    yield "tensor_scalar", T.Tensor(dtype=T.DTYPE_FLOAT64, data=le("d", -2.5)), "shape [] = a scalar"
+    yield (
+        "tensor_scalar",
+        T.Tensor(dtype=T.DTYPE_FLOAT64, data=le("d", -2.5)),
+        "shape [] = a scalar",
+    )
     yield "tensor_empty", T.Tensor(dtype=T.DTYPE_INT16, shape=[0, 3]), "shape [0, 3], no data"
     yield "tensor_default", T.Tensor(), "every field at its default: zero bytes on the wire"
     big = T.Tensor(dtype=T.DTYPE_UINT8, shape=[1, 300, 70000], data=b"")
@@ -76,9 +79,14 @@ def tensors() -> Iterator[tuple[str, Message, str]]:
 
 
 def box(dtype: int, shape: list[int], low: bytes, high: bytes) -> S.Space:
-    return S.Space(box=S.BoxSpace(shape=shape, dtype=dtype,
-                                  low=T.Tensor(dtype=dtype, shape=shape, data=low),
-                                  high=T.Tensor(dtype=dtype, shape=shape, data=high)))  # fmt: skip
+    return S.Space(
+        box=S.BoxSpace(
+            shape=shape,
+            dtype=dtype,
+            low=T.Tensor(dtype=dtype, shape=shape, data=low),
+            high=T.Tensor(dtype=dtype, shape=shape, data=high),
+        )
+    )
 
 
 def discrete(n: int, start: int = 0) -> S.Space:
@@ -90,24 +98,39 @@ def dict_space(*entries: tuple[str, S.Space]) -> S.Space:
 
 
 SPACES: dict[str, Callable[[], S.Space]] = {
-    "box": lambda: box(T.DTYPE_FLOAT32, [3], le("3f", -math.inf, 0.0, -1.0), le("3f", math.inf, math.inf, 1.0)),
+    "box": lambda: box(
+        T.DTYPE_FLOAT32, [3], le("3f", -math.inf, 0.0, -1.0), le("3f", math.inf, math.inf, 1.0)
+    ),
     "box_uint8_image": lambda: box(T.DTYPE_UINT8, [2, 2, 3], bytes(12), bytes([255]) * 12),
-    "box_int_unbounded": lambda: S.Space(box=S.BoxSpace(
-        shape=[2], dtype=T.DTYPE_INT32,
-        low=T.Tensor(dtype=T.DTYPE_INT32, shape=[2], data=le("2i", -(2**31), 0)),
-        high=T.Tensor(dtype=T.DTYPE_INT32, shape=[2], data=le("2i", 2**31 - 1, 9)),
-        bounded_below=T.Tensor(dtype=T.DTYPE_BOOL, shape=[2], data=bytes([0, 1])),
-        bounded_above=T.Tensor(dtype=T.DTYPE_BOOL, shape=[2], data=bytes([0, 1])))),
+    "box_int_unbounded": lambda: S.Space(
+        box=S.BoxSpace(
+            shape=[2],
+            dtype=T.DTYPE_INT32,
+            low=T.Tensor(dtype=T.DTYPE_INT32, shape=[2], data=le("2i", -(2**31), 0)),
+            high=T.Tensor(dtype=T.DTYPE_INT32, shape=[2], data=le("2i", 2**31 - 1, 9)),
+            bounded_below=T.Tensor(dtype=T.DTYPE_BOOL, shape=[2], data=bytes([0, 1])),
+            bounded_above=T.Tensor(dtype=T.DTYPE_BOOL, shape=[2], data=bytes([0, 1])),
+        )
+    ),
     "discrete": lambda: discrete(5, -2),
-    "multi_discrete": lambda: S.Space(multi_discrete=S.MultiDiscreteSpace(
-        nvec=T.Tensor(dtype=T.DTYPE_INT64, shape=[2, 2], data=le("4q", 3, 5, 2, 4)),
-        start=T.Tensor(dtype=T.DTYPE_INT64, shape=[2, 2], data=le("4q", 0, -2, 10, 1)))),
+    "multi_discrete": lambda: S.Space(
+        multi_discrete=S.MultiDiscreteSpace(
+            nvec=T.Tensor(dtype=T.DTYPE_INT64, shape=[2, 2], data=le("4q", 3, 5, 2, 4)),
+            start=T.Tensor(dtype=T.DTYPE_INT64, shape=[2, 2], data=le("4q", 0, -2, 10, 1)),
+        )
+    ),
     "multi_binary": lambda: S.Space(multi_binary=S.MultiBinarySpace(shape=[2, 3])),
-    "text": lambda: S.Space(text=S.TextSpace(min_length=1, max_length=6, charset="aZ9 _\u00e9\u03bb\u4e2d")),
+    "text": lambda: S.Space(
+        text=S.TextSpace(min_length=1, max_length=6, charset="aZ9 _\u00e9\u03bb\u4e2d")
+    ),
     "tuple": lambda: S.Space(tuple=S.TupleSpace(spaces=[discrete(2), SPACES["multi_binary"]()])),
-    "dict": lambda: dict_space(("zeta", discrete(3)), ("alpha", SPACES["box"]()), ("mid", discrete(1))),
+    "dict": lambda: dict_space(
+        ("zeta", discrete(3)), ("alpha", SPACES["box"]()), ("mid", discrete(1))
+    ),
     "sequence": lambda: S.Space(sequence=S.SequenceSpace(feature_space=discrete(7, 1), stack=True)),
-    "graph": lambda: S.Space(graph=S.GraphSpace(node_space=SPACES["box"](), edge_space=discrete(4))),
+    "graph": lambda: S.Space(
+        graph=S.GraphSpace(node_space=SPACES["box"](), edge_space=discrete(4))
+    ),
     "graph_no_edges": lambda: S.Space(graph=S.GraphSpace(node_space=discrete(3))),
     "one_of": lambda: S.Space(one_of=S.OneOfSpace(spaces=[discrete(3), SPACES["box"]()])),
     "nested": lambda: dict_space(
@@ -115,7 +138,7 @@ SPACES: dict[str, Callable[[], S.Space]] = {
         ("choice", SPACES["one_of"]()),
     ),
     "default": lambda: S.Space(),
-}  # fmt: skip
+}
 
 
 def spaces() -> Iterator[tuple[str, Message, str]]:
@@ -127,7 +150,9 @@ def spaces() -> Iterator[tuple[str, Message, str]]:
 
 
 def vmap(*entries: tuple[str, V.Value]) -> V.Value:
-    return V.Value(map_value=V.ValueMap(entries=[V.ValueMapEntry(key=k, value=v) for k, v in entries]))
+    return V.Value(
+        map_value=V.ValueMap(entries=[V.ValueMapEntry(key=k, value=v) for k, v in entries])
+    )
 
 
 VALUES: dict[str, Callable[[], V.Value]] = {
@@ -145,25 +170,35 @@ VALUES: dict[str, Callable[[], V.Value]] = {
     "string_unicode": lambda: V.Value(string_value="h\u00e9llo \u03bb \u4e2d \U0001f600"),
     "bytes": lambda: V.Value(bytes_value=bytes(range(0, 256, 17))),
     "tensor": lambda: V.Value(tensor=tensor("int32")),
-    "list": lambda: V.Value(list_value=V.ValueList(items=[V.Value(int_value=1), V.Value(),
-                                                          V.Value(string_value="two")])),
+    "list": lambda: V.Value(
+        list_value=V.ValueList(items=[V.Value(int_value=1), V.Value(), V.Value(string_value="two")])
+    ),
     "list_empty": lambda: V.Value(list_value=V.ValueList()),
-    "tuple": lambda: V.Value(tuple_value=V.ValueList(items=[V.Value(int_value=3),
-                                                            V.Value(string_value="t")])),
-    "map": lambda: vmap(("zeta", V.Value(int_value=1)), ("alpha", V.Value(bool_value=False)),
-                        ("", V.Value())),
-    "graph": lambda: V.Value(graph_value=V.GraphValue(
-        nodes=T.Tensor(dtype=T.DTYPE_FLOAT32, shape=[2, 1], data=le("2f", 0.5, -0.5)),
-        edges=T.Tensor(dtype=T.DTYPE_INT64, shape=[1], data=le("q", 3)),
-        edge_links=T.Tensor(dtype=T.DTYPE_INT64, shape=[1, 2], data=le("2q", 0, 1)))),
-    "one_of": lambda: V.Value(one_of_value=V.OneOfValue(index=1, value=V.Value(tensor=tensor("float32")))),
+    "tuple": lambda: V.Value(
+        tuple_value=V.ValueList(items=[V.Value(int_value=3), V.Value(string_value="t")])
+    ),
+    "map": lambda: vmap(
+        ("zeta", V.Value(int_value=1)), ("alpha", V.Value(bool_value=False)), ("", V.Value())
+    ),
+    "graph": lambda: V.Value(
+        graph_value=V.GraphValue(
+            nodes=T.Tensor(dtype=T.DTYPE_FLOAT32, shape=[2, 1], data=le("2f", 0.5, -0.5)),
+            edges=T.Tensor(dtype=T.DTYPE_INT64, shape=[1], data=le("q", 3)),
+            edge_links=T.Tensor(dtype=T.DTYPE_INT64, shape=[1, 2], data=le("2q", 0, 1)),
+        )
+    ),
+    "one_of": lambda: V.Value(
+        one_of_value=V.OneOfValue(index=1, value=V.Value(tensor=tensor("float32")))
+    ),
     "nested": lambda: vmap(
         ("step", V.Value(int_value=3)),
-        ("nested", vmap(("last", VALUES["list"]()), ("pair", VALUES["tuple"]()),
-                        ("nothing", V.Value()))),
+        (
+            "nested",
+            vmap(("last", VALUES["list"]()), ("pair", VALUES["tuple"]()), ("nothing", V.Value())),
+        ),
         ("frames", V.Value(list_value=V.ValueList(items=[VALUES["graph"](), VALUES["one_of"]()]))),
     ),
-}  # fmt: skip
+}
 
 
 def values() -> Iterator[tuple[str, Message, str]]:
@@ -185,31 +220,55 @@ def env_spec(mode: int) -> P.EnvSpec:
         render_mode="rgb_array",
         render_fps=29.97,
         max_episode_steps=2**40,
-        metadata=vmap(("suite", V.Value(string_value="rlay-conformance")),
-                      ("version", V.Value(int_value=1))),
-    )  # fmt: skip
+        metadata=vmap(
+            ("suite", V.Value(string_value="rlay-conformance")), ("version", V.Value(int_value=1))
+        ),
+    )
 
 
 def hello(**extra: Any) -> P.Hello:
-    return P.Hello(protocol_version=P.ProtocolVersion(major=1, minor=0),
-                   implementation="rlay-conformance", implementation_version="1.0.0",
-                   capabilities=["render", "call"], **extra)  # fmt: skip
+    return P.Hello(
+        protocol_version=P.ProtocolVersion(major=1, minor=0),
+        implementation="rlay-conformance",
+        implementation_version="1.0.0",
+        capabilities=["render", "call"],
+        **extra,
+    )
 
 
 def requests() -> Iterator[tuple[str, Message, str]]:
     R = P.SessionRequest
-    yield "request_hello", R(hello=hello(token="s3cr\u00e9t", render_mode="rgb_array")), \
-        "agent hello with token and render mode"
+    yield (
+        "request_hello",
+        R(hello=hello(token="s3cr\u00e9t", render_mode="rgb_array")),
+        "agent hello with token and render mode",
+    )
     yield "request_hello_minimal", R(hello=P.Hello()), "a hello with every field at its default"
     seeds = [P.Seed(), P.Seed(value=0), P.Seed(value=2**64 - 1), P.Seed(value=42)]
-    yield "request_reset", R(reset=P.ResetRequest(
-        seeds=seeds, options=vmap(("difficulty", V.Value(float_value=0.5))),
-        mask=[True, False, True, True])), "unset seed, seed 0, max seed; options; packed mask"
+    yield (
+        "request_reset",
+        R(
+            reset=P.ResetRequest(
+                seeds=seeds,
+                options=vmap(("difficulty", V.Value(float_value=0.5))),
+                mask=[True, False, True, True],
+            )
+        ),
+        "unset seed, seed 0, max seed; options; packed mask",
+    )
     yield "request_reset_empty", R(reset=P.ResetRequest()), "reset with no seeds, options or mask"
-    actions = V.Value(tuple_value=V.ValueList(items=[
-        V.Value(tensor=T.Tensor(dtype=T.DTYPE_INT64, shape=[4], data=le("4q", 1, 0, -1, 1))),
-        V.Value(list_value=V.ValueList(items=[V.Value(string_value=s) for s in "ab\u00e9d"])),
-    ]))
+    actions = V.Value(
+        tuple_value=V.ValueList(
+            items=[
+                V.Value(
+                    tensor=T.Tensor(dtype=T.DTYPE_INT64, shape=[4], data=le("4q", 1, 0, -1, 1))
+                ),
+                V.Value(
+                    list_value=V.ValueList(items=[V.Value(string_value=s) for s in "ab\u00e9d"])
+                ),
+            ]
+        )
+    )
     yield "request_step", R(step=P.StepRequest(actions=actions)), "batched tuple action"
     yield "request_render", R(render=P.RenderRequest()), "render (empty message, set oneof)"
     yield "request_call", R(call=P.CallRequest(name="set_gain", value=V.Value(int_value=5))), "call"
@@ -222,22 +281,41 @@ def responses() -> Iterator[tuple[str, Message, str]]:
     R = P.SessionResponse
     for mode in P.AutoresetMode.values():
         name = P.AutoresetMode.Name(mode).removeprefix("AUTORESET_MODE_").lower()
-        yield f"response_hello_{name}", R(hello=hello(env_spec=env_spec(mode))), \
-            f"env hello with a full EnvSpec, autoreset {name}"
+        yield (
+            f"response_hello_{name}",
+            R(hello=hello(env_spec=env_spec(mode))),
+            f"env hello with a full EnvSpec, autoreset {name}",
+        )
     obs = V.Value(tensor=tensor("int64"))
-    yield "response_reset", R(reset=P.ResetResponse(observations=obs, infos=[
-        vmap(("len", V.Value(int_value=3))), V.Value(map_value=V.ValueMap()), VALUES["nested"]()])), \
-        "reset reply with infos"
+    yield (
+        "response_reset",
+        R(
+            reset=P.ResetResponse(
+                observations=obs,
+                infos=[
+                    vmap(("len", V.Value(int_value=3))),
+                    V.Value(map_value=V.ValueMap()),
+                    VALUES["nested"](),
+                ],
+            )
+        ),
+        "reset reply with infos",
+    )
     step = P.StepResponse(
         observations=obs,
         rewards=T.Tensor(dtype=T.DTYPE_FLOAT64, shape=[3], data=le("3d", 1.5, 0.0, -0.25)),
         terminated=T.Tensor(dtype=T.DTYPE_BOOL, shape=[3], data=bytes([0, 1, 0])),
         truncated=T.Tensor(dtype=T.DTYPE_BOOL, shape=[3], data=bytes([0, 1, 1])),
         infos=[vmap(("pos_sum", V.Value(int_value=-7))), vmap(), vmap()],
-        finals=[P.FinalStep(index=1, observation=V.Value(tensor=tensor("int8")),
-                            info=vmap(("pos_sum", V.Value(int_value=2)))),
-                P.FinalStep(index=0)],
-    )  # fmt: skip
+        finals=[
+            P.FinalStep(
+                index=1,
+                observation=V.Value(tensor=tensor("int8")),
+                info=vmap(("pos_sum", V.Value(int_value=2))),
+            ),
+            P.FinalStep(index=0),
+        ],
+    )
     yield "response_step", R(step=step), "step reply with finals (one with index 0 and nothing set)"
     yield "response_step_minimal", R(step=P.StepResponse()), "step reply with every field unset"
     frames = [V.Value(tensor=tensor("uint8")), V.Value(), V.Value(string_value="+--+\n")]
@@ -248,15 +326,24 @@ def responses() -> Iterator[tuple[str, Message, str]]:
     for code in P.ErrorCode.values():
         name = P.ErrorCode.Name(code).removeprefix("ERROR_CODE_").lower()
         message = "" if code == 0 else f"{name}: d\u00e9tails"
-        yield f"response_error_{name}", R(error=P.Error(code=code, message=message)), \
-            f"error {name}"
+        yield (
+            f"response_error_{name}",
+            R(error=P.Error(code=code, message=message)),
+            f"error {name}",
+        )
 
 
 def service() -> Iterator[tuple[str, Message, str]]:
-    yield "attach_request", service_pb2.AttachRequest(response=P.SessionResponse(
-        close=P.CloseResponse())), "AgentService.Attach: env -> agent"
-    yield "attach_response", service_pb2.AttachResponse(request=P.SessionRequest(
-        hello=hello(token="t"))), "AgentService.Attach: agent -> env"
+    yield (
+        "attach_request",
+        service_pb2.AttachRequest(response=P.SessionResponse(close=P.CloseResponse())),
+        "AgentService.Attach: env -> agent",
+    )
+    yield (
+        "attach_response",
+        service_pb2.AttachResponse(request=P.SessionRequest(hello=hello(token="t"))),
+        "AgentService.Attach: agent -> env",
+    )
     yield "protocol_version", P.ProtocolVersion(major=1, minor=2), "a ProtocolVersion alone"
     yield "env_spec_unspecified", env_spec(P.AUTORESET_MODE_UNSPECIFIED), "an EnvSpec alone"
     yield "seed_zero", P.Seed(value=0), "seed 0: present, so encoded (field 1, value 0)"
@@ -277,8 +364,10 @@ def files(name: str, message: Message, description: str) -> dict[str, bytes]:
         "json": json_format.MessageToDict(message, preserving_proto_field_name=True),
     }
     text = json.dumps(body, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-    return {f"{name}.binpb": message.SerializeToString(deterministic=True),
-            f"{name}.json": text.encode("utf-8")}  # fmt: skip
+    return {
+        f"{name}.binpb": message.SerializeToString(deterministic=True),
+        f"{name}.json": text.encode("utf-8"),
+    }
 
 
 def expected_files() -> dict[str, bytes]:
@@ -294,8 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     wanted = expected_files()
     present = {p.name for p in HERE.iterdir() if p.suffix in {".binpb", ".json"}}
-    stale = sorted(n for n, data in wanted.items() if not (HERE / n).exists()
-                   or (HERE / n).read_bytes() != data)  # fmt: skip
+    stale = sorted(
+        n
+        for n, data in wanted.items()
+        if not (HERE / n).exists() or (HERE / n).read_bytes() != data
+    )
     extra = sorted(present - set(wanted))
     if args.check:
         for name in stale + extra:

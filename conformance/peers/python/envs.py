@@ -72,7 +72,7 @@ def canonical(space: gym.Space[Any], x: Any) -> bytes:
     if isinstance(space, Text):
         return x.encode("utf-8") + b"\xff"
     if isinstance(space, Tuple):
-        return b"".join(canonical(sub, part) for sub, part in zip(space, x))
+        return b"".join(canonical(sub, part) for sub, part in zip(space, x, strict=True))
     if isinstance(space, Dict):
         return b"".join(canonical(sub, x[name]) for name, sub in space.items())
     if isinstance(space, OneOf):

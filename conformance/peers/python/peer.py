@@ -1,7 +1,7 @@
 """The Python reference conformance peer (see conformance/PEERS.md).
 
-    python conformance/peers/python/peer.py --env spaces --mode listen --address tcp://127.0.0.1:0
-    READY tcp://127.0.0.1:40123
+python conformance/peers/python/peer.py --env spaces --mode listen --address tcp://127.0.0.1:0
+READY tcp://127.0.0.1:40123
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from envs import BATCHED, NAMES, make_env  # noqa: E402
-
-from rlay.errors import RlayError  # noqa: E402
-from rlay.host import GymBackend, Host, dial  # noqa: E402
+from envs import BATCHED, NAMES, make_env
+from rlay.errors import RlayError
+from rlay.host import GymBackend, Host, dial
 
 
 def backend_for(name: str) -> GymBackend:
