@@ -185,10 +185,13 @@ def test_stable_baselines3_ppo_trains_through_client_env(opener: Opener) -> None
     if not IN_CI:
         pytest.importorskip("stable_baselines3")
     from stable_baselines3 import PPO
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
     env = opener.open("CartPole-v1")
+    sb3_check_env(env)
     model = PPO("MlpPolicy", env, n_steps=256, batch_size=64, n_epochs=2, seed=0, device="cpu")
     model.learn(total_timesteps=512)
+    assert model.num_timesteps >= 512
     action, _ = model.predict(env.reset(seed=0)[0], deterministic=True)
     assert env.action_space.contains(int(action))
