@@ -383,6 +383,29 @@ def test_send_timeout_when_the_peer_does_not_read(opened: Opened, stream_kind: s
         sender.send(b"x")
 
 
+def test_portable_fallbacks(
+    opened: Opened, stream_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python-level timeouts and plain sendall, as used where the kernel ones are missing."""
+    from rlay.transports import sockets
+
+    monkeypatch.setattr(sockets, "_KERNEL_TIMEOUTS", False)
+    monkeypatch.setattr(sockets, "_HAS_SENDMSG", False)
+    monkeypatch.setattr(sockets, "_MSG_DONTWAIT", 0)
+    pair = opened.pair(stream_kind)
+    for size in (0, 10, 100_000, LARGE):
+        exchange(pair.agent, pair.env, os.urandom(size))
+        exchange(pair.env, pair.agent, os.urandom(size))
+    with pytest.raises(Timeout):
+        pair.env.recv(timeout=0.1)
+    exchange(pair.agent, pair.env, b"after the timeout")
+    assert isinstance(pair.agent, StreamConnection)
+    pair.agent.send_timeout = 0.3
+    with pytest.raises(Timeout, match="did not take a frame"):
+        pair.agent.send(bytes(LARGE))  # the env does not read
+    assert pair.agent.closed
+
+
 # -- concurrency -------------------------------------------------------------
 
 
