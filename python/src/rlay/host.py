@@ -316,7 +316,11 @@ def _range_check(space: gym.Space[Any]) -> Callable[[Any], None] | None:
         return None
 
     def check(actions: Any) -> None:
-        if not ((actions >= low) & (actions < high)).all():
+        if actions.size == 1 and isinstance(low, int):  # one Discrete action: skip numpy
+            ok = low <= actions.item() < high
+        else:
+            ok = bool(((actions >= low) & (actions < high)).all())
+        if not ok:
             raise InvalidValue(f"actions: {actions.tolist()} is not in {space}")
 
     return check
