@@ -41,6 +41,10 @@ namespace Rlay.Tests
         public void EveryVectorDecodesToItsJsonAndReencodesByteIdentically()
         {
             string folder = VectorsDirectory();
+#if UNITY_5_3_OR_NEWER
+            // Inside a Unity project the vectors exist only when the package is the repository's.
+            if (folder == null) Assert.Ignore("conformance/vectors is in the rlay repository, not in this project");
+#endif
             Assert.IsTrue(folder != null && Directory.Exists(folder),
                           "conformance/vectors not found: set RLAY_REPO_ROOT to the repository root");
             string[] files = Directory.GetFiles(folder, "*.binpb");
