@@ -145,8 +145,7 @@ def _tag(number: int, wire_type: int) -> int:
 class _Names:
     """C# names of the model's types and of one message's members."""
 
-    def __init__(self, model: Model, namespace_of: dict[str, str]) -> None:
-        self._model = model
+    def __init__(self, namespace_of: dict[str, str]) -> None:
         self._namespace_of = namespace_of
 
     def type_name(self, full_name: str) -> str:
@@ -183,7 +182,7 @@ def generate(model: Model, options: dict[str, str]) -> list[tuple[str, str]]:
     # Types of files outside the generated set keep their package's namespace.
     for full_name in list(model.messages) + list(model.enums):
         namespace_of.setdefault(full_name, pascal_case(full_name.rsplit(".", 1)[0]))
-    names = _Names(model, namespace_of)
+    names = _Names(namespace_of)
     return [(_output_name(f), _FileWriter(f, names).render()) for f in model.files]
 
 

@@ -57,7 +57,7 @@ namespace Rlay.Protocol
         /// </summary>
         FrameTooLarge = 6,
         /// <summary>
-        /// The command or call name is not supported by this env.
+        /// The command or call name is not supported by this env; the session goes on.
         /// </summary>
         Unimplemented = 7,
         /// <summary>
@@ -65,7 +65,8 @@ namespace Rlay.Protocol
         /// </summary>
         Unavailable = 8,
         /// <summary>
-        /// A command came in a state that does not allow it (step before reset).
+        /// A command came in a state that does not allow it (step before reset);
+        /// the session goes on.
         /// </summary>
         FailedPrecondition = 9,
     }
