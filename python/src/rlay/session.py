@@ -80,17 +80,15 @@ PROTOCOL_VERSION = (1, 0)
 IMPLEMENTATION = "rlay-python"
 CAPABILITIES = ("render", "call")
 
-# Error codes after which the session goes on; every other error ends it.
-# Command-level errors: the command failed, nothing changed, the session goes on. Every
-# other code (handshake refusals, broken frames, out-of-order messages) ends it.
-_RECOVERABLE = frozenset(
-    {
-        session_pb2.ERROR_CODE_ENV,
-        session_pb2.ERROR_CODE_INVALID_ARGUMENT,
-        session_pb2.ERROR_CODE_FAILED_PRECONDITION,
-        session_pb2.ERROR_CODE_UNIMPLEMENTED,
-    }
-)
+# The contract: after ENV and INVALID_ARGUMENT the session goes on; after any other
+# error the env side closes. The agent side also keeps its end open after the other
+# command-level errors, so that a peer that goes on after them is served; one that
+# closes is noticed at the next command (ConnectionClosed).
+_RECOVERABLE = frozenset({session_pb2.ERROR_CODE_ENV, session_pb2.ERROR_CODE_INVALID_ARGUMENT})
+_AGENT_KEEPS = _RECOVERABLE | {
+    session_pb2.ERROR_CODE_FAILED_PRECONDITION,
+    session_pb2.ERROR_CODE_UNIMPLEMENTED,
+}
 
 _AUTORESET_TO_PROTO = {
     None: session_pb2.AUTORESET_MODE_UNSPECIFIED,
@@ -401,7 +399,7 @@ class AgentSession:
         raise ProtocolError(f"expected a {expected} reply from the env, got {kind or 'nothing'}")
 
     def _remote_error(self, error: session_pb2.Error) -> RlayError:
-        if error.code not in _RECOVERABLE:
+        if error.code not in _AGENT_KEEPS:
             self._drop()
         if error.code in (session_pb2.ERROR_CODE_PROTOCOL, session_pb2.ERROR_CODE_FRAME_TOO_LARGE):
             return RemoteError(error_code_name(error.code), error.message)
