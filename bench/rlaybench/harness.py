@@ -80,9 +80,9 @@ def forward_args(args: argparse.Namespace, **overrides: str) -> list[str]:
 # ------------------------------------------------------------------------------ CPU
 
 
-def _proc_table() -> dict[int, tuple[int, float]]:
-    """pid -> (ppid, cpu seconds) for every process we can read."""
-    table: dict[int, tuple[int, float]] = {}
+def _proc_table() -> dict[int, tuple[int, float, float]]:
+    """pid -> (ppid, user cpu seconds, system cpu seconds) for every process we can read."""
+    table: dict[int, tuple[int, float, float]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -93,23 +93,36 @@ def _proc_table() -> dict[int, tuple[int, float]]:
             continue  # the process ended meanwhile
         fields = raw[raw.rfind(b")") + 2 :].split()
         # fields[0] is state (stat field 3): ppid is field 4, utime 14, stime 15
-        table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / _CLK_TCK)
+        table[int(entry.name)] = (
+            int(fields[1]),
+            int(fields[11]) / _CLK_TCK,
+            int(fields[12]) / _CLK_TCK,
+        )
     return table
 
 
-def descendants_cpu(root: int | None = None) -> float:
-    """CPU seconds used so far by all live descendants of ``root`` (default: this process)."""
+def descendants_cpu(root: int | None = None) -> tuple[float, float]:
+    """(user, system) CPU seconds used so far by all live descendants of ``root``
+    (default: this process)."""
     root = os.getpid() if root is None else root
     table = _proc_table()
     children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in table.items():
+    for pid, (ppid, _, _) in table.items():
         children.setdefault(ppid, []).append(pid)
-    total, stack = 0.0, list(children.get(root, ()))
+    user = system = 0.0
+    stack = list(children.get(root, ()))
     while stack:
         pid = stack.pop()
-        total += table[pid][1]
+        user += table[pid][1]
+        system += table[pid][2]
         stack.extend(children.get(pid, ()))
-    return total
+    return user, system
+
+
+def own_cpu() -> tuple[float, float]:
+    """(user, system) CPU seconds of this process, all threads."""
+    times = os.times()
+    return times.user, times.system
 
 
 # ------------------------------------------------------------------------------ timing
@@ -123,6 +136,8 @@ class Measurement:
     steps_per_rep: int
     cpu_driver_us: float
     cpu_peer_us: float
+    warmup_steps: int = 0
+    cpu_system_us: float = 0.0
 
     def summary(self) -> dict[str, Any]:
         median = statistics.median(self.rep_us)
@@ -132,9 +147,11 @@ class Measurement:
             "max_us": round(max(self.rep_us), 3),
             "reps_us": [round(x, 3) for x in self.rep_us],
             "steps_per_rep": self.steps_per_rep,
+            "warmup_steps": self.warmup_steps,
             "cpu_us": round(self.cpu_driver_us + self.cpu_peer_us, 3),
             "cpu_driver_us": round(self.cpu_driver_us, 3),
             "cpu_peer_us": round(self.cpu_peer_us, 3),
+            "cpu_system_us": round(self.cpu_system_us, 3),
             "steps_per_s": round(1e6 / median, 1),
         }
 
@@ -147,23 +164,25 @@ def measure(step: Callable[[int], object], config: Config) -> Measurement:
         step(i)
         i += 1
     per_step = (time.perf_counter() - start) / i
+    warmup_steps = i
     n = int(min(config.max_steps, max(config.min_steps, config.rep_seconds / per_step)))
     rep_us: list[float] = []
-    cpu_self = cpu_peer = 0.0
+    cpu_self = cpu_peer = cpu_sys = 0.0
     for _ in range(config.reps):
         gc.collect()
-        peer0, self0 = descendants_cpu(), time.process_time()
+        peer0, self0, times0 = descendants_cpu(), time.process_time(), own_cpu()
         t0 = time.perf_counter_ns()
         for _ in range(n):
             step(i)
             i += 1
         t1 = time.perf_counter_ns()
-        self1, peer1 = time.process_time(), descendants_cpu()
+        self1, times1, peer1 = time.process_time(), own_cpu(), descendants_cpu()
         rep_us.append((t1 - t0) / 1e3 / n)
         cpu_self += self1 - self0
-        cpu_peer += peer1 - peer0
-    total = n * config.reps
-    return Measurement(rep_us, n, cpu_self / total * 1e6, cpu_peer / total * 1e6)
+        cpu_peer += sum(peer1) - sum(peer0)
+        cpu_sys += (times1[1] - times0[1]) + (peer1[1] - peer0[1])
+    scale = 1e6 / (n * config.reps)
+    return Measurement(rep_us, n, cpu_self * scale, cpu_peer * scale, warmup_steps, cpu_sys * scale)
 
 
 def emit(
@@ -205,6 +224,17 @@ def skip(system: str, mode: str, transport: str, payload: Payload, reason: str) 
 # ------------------------------------------------------------------------------ processes
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGKILL when the driver dies, so no side outlives its case
+    (rlay 0.0.1's env side, for one, would busy-wait forever)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 class Side:
     """The other side of a case, a child process; its stderr is kept for error messages."""
 
@@ -216,6 +246,7 @@ class Side:
             stderr=self._stderr,
             env=env,
             cwd=str(BENCH_DIR),
+            preexec_fn=_die_with_parent,
         )
 
     def wait_ready(self, timeout: float = 60.0) -> str:

@@ -92,15 +92,17 @@ def payload_table(rows: list[Row], payload: str) -> list[str]:
 def peer_table(rows: list[Row]) -> list[str]:
     """How many times faster rlay (unix) is than each other system, per payload."""
     peers = sorted(
-        {(r["system"], r["mode"], r["transport"]) for r in rows if r["system"] not in (RLAY,)}
+        {
+            (r["system"], r["mode"], r["transport"])
+            for r in rows
+            if r["system"] not in (RLAY, RAW, INPROC)
+        }
     )
     out = [
         "| other system | payload | its median µs | rlay ClientEnv unix | rlay ServerEnv unix |",
         "|---|---|---|---|---|",
     ]
     for system, mode, transport in peers:
-        if system in (INPROC,):
-            continue
         for payload in PAYLOADS:
             other = find(rows, system=system, mode=mode, transport=transport, payload=payload)
             if other is None:
@@ -108,14 +110,18 @@ def peer_table(rows: list[Row]) -> list[str]:
             cells = []
             for rlay_mode in ("ClientEnv", "ServerEnv"):
                 mine = find(rows, system=RLAY, mode=rlay_mode, transport="unix", payload=payload)
-                cells.append(
-                    f"{other['median_us'] / mine['median_us']:.2f}× faster" if mine else "—"
-                )
+                cells.append(_speedup(other["median_us"], mine["median_us"]) if mine else "—")
             name = label({"system": system, "mode": mode, "transport": transport})
             out.append(
                 f"| {name} | {payload} | {_us(other['median_us'])} | {cells[0]} | {cells[1]} |"
             )
     return [*out, ""]
+
+
+def _speedup(theirs: float, ours: float) -> str:
+    if ours <= theirs:
+        return f"{theirs / ours:.2f}× faster"
+    return f"{ours / theirs:.2f}× slower"
 
 
 def _verdict(ok: bool | None) -> str:

@@ -153,6 +153,10 @@ def _plan(args: argparse.Namespace, peers: dict[str, dict[str, str]], desc: str)
                 "--transport",
                 transport,
             )
+        if rlay_problem:
+            plan.omit("rlay", payload, f"rlay is not usable here: {rlay_problem}", "loopback")
+        else:
+            add("rlay/loopback", "rlaybench.cases.rlay_loopback", main_py, payload)
         for mode in ("ClientEnv", "ServerEnv"):
             for transport in ("unix", "tcp", "grpc"):
                 if rlay_problem:
