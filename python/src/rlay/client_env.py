@@ -49,7 +49,8 @@ class _AgentCore:
     @property
     def description(self) -> EnvDescription:
         """What the env side declared in the handshake (id, spaces, num_envs, ...)."""
-        self._require()
+        if self._description is None:
+            self._require()
         assert self._description is not None
         return self._description
 
@@ -64,7 +65,7 @@ class _AgentCore:
         if self._session is None and self._lazy_attach is not None:
             self._lazy_attach()
         if self._session is None or self._session.closed:
-            raise ConnectionClosed("the env is closed")
+            raise ConnectionClosed("the session is over (closed, or ended by an earlier error)")
         return self._session
 
     def _open_session(

@@ -24,7 +24,6 @@ import abc
 import contextlib
 import hmac
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
@@ -539,8 +538,6 @@ class EnvSession:
         self._step_response = session_pb2.SessionResponse()
         self._description: EnvDescription | None = None
         self._opened = False
-        self._lock = threading.Lock()
-        self._closed = False
         #: Why the session ended, or None after the agent's close (see :meth:`run`).
         self.error: RlayError | None = None
 
@@ -578,10 +575,6 @@ class EnvSession:
         self._connection.close()
 
     def _finish(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
         self._connection.close()
         if self._opened:
             try:
