@@ -15,13 +15,13 @@ Example::
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
 import shlex
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from typing import IO
 
@@ -112,15 +112,18 @@ class Launcher:
         """End the program: wait ``grace`` seconds for it to exit on its own, then
         terminate, then kill. Returns the exit code."""
         process = self.process
-        deadline = time.monotonic() + grace
-        for step in (None, process.terminate, process.kill):
-            if step is not None and process.poll() is None:
-                step()
+        try:
+            process.wait(grace)  # after the session's close, a well-behaved program exits
+        except subprocess.TimeoutExpired:
+            logger.info("the env process did not exit within %g s; terminating it", grace)
+            process.terminate()
             try:
-                process.wait(max(0.1, deadline - time.monotonic()) if step is None else grace)
-                break
+                process.wait(max(grace, 1.0))
             except subprocess.TimeoutExpired:
-                continue
+                logger.warning("the env process ignored SIGTERM; killing it")
+                process.kill()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(5.0)
         self._reader.join(1.0)
         return process.poll()
 
