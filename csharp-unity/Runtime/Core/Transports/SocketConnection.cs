@@ -51,10 +51,12 @@ namespace Rlay.Transports
         public byte[] ReceiveFrame(int idleTimeoutMs, int frameTimeoutMs)
         {
             WaitReadable(idleTimeoutMs, "the next frame");
-            ReadExactly(header, 0, Framing.HeaderSize, frameTimeoutMs, true);
+            // One deadline for the whole frame: a peer trickling bytes cannot hold it open.
+            Deadline deadline = Deadline.After(frameTimeoutMs);
+            ReadExactly(header, 0, Framing.HeaderSize, deadline, frameTimeoutMs, true);
             int length = Framing.CheckedLength(header, 0, MaxFrameSize);
             byte[] payload = new byte[length];
-            ReadExactly(payload, 0, length, frameTimeoutMs, false);
+            ReadExactly(payload, 0, length, deadline, frameTimeoutMs, false);
             return payload;
         }
 
@@ -90,12 +92,12 @@ namespace Rlay.Transports
             }
         }
 
-        void ReadExactly(byte[] buffer, int offset, int count, int timeoutMs, bool atFrameStart)
+        void ReadExactly(byte[] buffer, int offset, int count, Deadline deadline, int timeoutMs, bool atFrameStart)
         {
             int start = offset;
             while (count > 0)
             {
-                WaitReadable(timeoutMs, "the rest of a frame");
+                WaitReadable(deadline.RemainingTimeoutMs, "the rest of a frame (" + timeoutMs + " ms allowed per frame)");
                 int n;
                 try
                 {
