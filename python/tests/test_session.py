@@ -222,11 +222,11 @@ def test_a_custom_backend_through_agent_session(short_dir: str) -> None:
     with pytest.raises(rlay.RemoteError) as caught:
         agent.render()
     assert caught.value.code == "UNIMPLEMENTED"
-    with pytest.raises(rlay.ConnectionClosed):  # only ENV and INVALID_ARGUMENT keep it
-        agent.step(np.array([0, 0]))
+    step = agent.step(np.array([0, 0]))  # an error about one command keeps the session
+    assert step.rewards.tolist() == [0.0, 0.0]
+    agent.close()
     thread.join(TIMEOUT)
-    assert isinstance(env_session.error, rlay.RemoteError)
-    assert env_session.error.code == "UNIMPLEMENTED"
+    assert env_session.error is None
     assert backend.closed == 1
     listener.close()
 
@@ -236,8 +236,8 @@ def test_step_before_reset_is_a_failed_precondition(opener: Opener, mode: str) -
     with pytest.raises(rlay.RemoteError) as caught:
         env.step(0)
     assert caught.value.code == "FAILED_PRECONDITION"
-    with pytest.raises(rlay.ConnectionClosed):  # the env side ends the session
-        env.reset(seed=0)
+    obs, _ = env.reset(seed=0)  # the session goes on
+    assert obs.shape == env.observation_space.shape
 
 
 def test_an_action_outside_a_discrete_space_is_invalid(opener: Opener, mode: str) -> None:

@@ -79,15 +79,16 @@ PROTOCOL_VERSION = (1, 0)
 IMPLEMENTATION = "rlay-python"
 CAPABILITIES = ("render", "call")
 
-# The contract: after ENV and INVALID_ARGUMENT the session goes on; after any other
-# error the env side closes. The agent side also keeps its end open after the other
-# command-level errors, so that a peer that goes on after them is served; one that
-# closes is noticed at the next command (ConnectionClosed).
-_RECOVERABLE = frozenset({session_pb2.ERROR_CODE_ENV, session_pb2.ERROR_CODE_INVALID_ARGUMENT})
-_AGENT_KEEPS = _RECOVERABLE | {
-    session_pb2.ERROR_CODE_FAILED_PRECONDITION,
-    session_pb2.ERROR_CODE_UNIMPLEMENTED,
-}
+# The contract: errors about one command leave the session going (a typo in a call
+# name must not end a training run); after any other error the env side closes.
+_RECOVERABLE = frozenset(
+    {
+        session_pb2.ERROR_CODE_ENV,
+        session_pb2.ERROR_CODE_INVALID_ARGUMENT,
+        session_pb2.ERROR_CODE_UNIMPLEMENTED,
+        session_pb2.ERROR_CODE_FAILED_PRECONDITION,
+    }
+)
 
 _AUTORESET_TO_PROTO = {
     None: session_pb2.AUTORESET_MODE_UNSPECIFIED,
@@ -398,7 +399,7 @@ class AgentSession:
         raise ProtocolError(f"expected a {expected} reply from the env, got {kind or 'nothing'}")
 
     def _remote_error(self, error: session_pb2.Error) -> RlayError:
-        if error.code not in _AGENT_KEEPS:
+        if error.code not in _RECOVERABLE:
             self._drop()
         if error.code in (session_pb2.ERROR_CODE_PROTOCOL, session_pb2.ERROR_CODE_FRAME_TOO_LARGE):
             return RemoteError(error_code_name(error.code), error.message)
@@ -456,7 +457,8 @@ class EnvBackend(abc.ABC):
 
     Errors: raise :class:`~rlay.errors.InvalidValue` for bad arguments
     (INVALID_ARGUMENT, the session goes on), ``RemoteError(code_name, message)`` to
-    answer with a given code (e.g. ``"UNIMPLEMENTED"``: the session ends); any other
+    answer with a given code (e.g. ``"UNIMPLEMENTED"``; see the contract for which codes
+    end the session); any other
     exception is answered with ERROR_CODE_ENV and its text, and the session goes on.
 
     Example (a constant env)::
