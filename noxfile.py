@@ -131,14 +131,19 @@ def sb3(session: nox.Session) -> None:
 
 @nox.session
 def csharp(session: nox.Session) -> None:
-    """Build the C# core with mcs, run its NUnit tests under mono, build its peer."""
+    """Build the C# core, run its NUnit tests, build its peer, check the Unity glue."""
     for tool in ("mcs", "mono", "nunit-console"):
         if shutil.which(tool) is None:
             message = f"{tool} not found: apt-get install mono-mcs mono-runtime nunit-console"
             if in_ci():
                 session.error(message)
             session.skip(message)
+    session.install(*TEST_TOOLS)
+    install_rlay(session)
+    session.run("python", "csharp-unity/Meta~/check_meta.py")
     session.run("python", "csharp-unity/Tools~/build.py", *session.posargs)
+    # The Unity glue against stand-in UnityEngine types, then driven by Python.
+    session.run("python", "csharp-unity/Glue~/check_glue.py")
 
 
 @nox.session
