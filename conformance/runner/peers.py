@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import select
@@ -196,6 +197,8 @@ class ListenerPool:
         self.sockets_dir = sockets_dir
         self.running: dict[tuple[str, str, str, str | None], tuple[PeerProcess, str]] = {}
         self.counter = 0
+        # Listeners live in their own process groups: end them even if pytest is interrupted.
+        atexit.register(self.close)
 
     def fresh_address(self, transport: str) -> str:
         if transport == "tcp":
