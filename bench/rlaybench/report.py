@@ -128,11 +128,13 @@ def _verdict(ok: bool | None) -> str:
     return {True: "**met**", False: "**missed**", None: "not measured"}[ok]
 
 
-def targets(rows: list[Row], mode: str) -> list[tuple[str, bool | None, str]]:
-    """(target, met?, the numbers) for rlay over unix in one mode."""
+def targets(
+    rows: list[Row], mode: str, transport: str = "unix"
+) -> list[tuple[str, bool | None, str]]:
+    """(target, met?, the numbers) for rlay over ``transport`` in one mode."""
 
     def rl(payload: str) -> Row | None:
-        return find(rows, system=RLAY, mode=mode, transport="unix", payload=payload)
+        return find(rows, system=RLAY, mode=mode, transport=transport, payload=payload)
 
     out: list[tuple[str, bool | None, str]] = []
     cart, raw = rl("cartpole"), find(rows, system=RAW, transport="unix", payload="cartpole")
@@ -185,7 +187,7 @@ def targets(rows: list[Row], mode: str) -> list[tuple[str, bool | None, str]]:
     large = rl("large")
     if large:
         gbs = large["bytes_per_s"] / 1e9
-        text = f"{gbs:.2f} GB/s ({_us(large['median_us'])} per 4 MiB step)"
+        text = f"{gbs:.2f} GB/s ({large['median_us'] / 1000:,.2f} ms per 4 MiB step)"
         out.append(("4 MiB observation at >= 1 GB/s", gbs >= 1.0, text))
     else:
         out.append(("4 MiB observation at >= 1 GB/s", None, ""))
@@ -199,12 +201,25 @@ def targets(rows: list[Row], mode: str) -> list[tuple[str, bool | None, str]]:
     return out
 
 
-def targets_table(rows: list[Row]) -> list[str]:
-    out = ["| target (rlay over unix) | ClientEnv | ServerEnv |", "|---|---|---|"]
-    client, server = targets(rows, "ClientEnv"), targets(rows, "ServerEnv")
+def targets_table(rows: list[Row], transport: str = "unix") -> list[str]:
+    out = [f"| target (rlay over {transport}) | ClientEnv | ServerEnv |", "|---|---|---|"]
+    client = targets(rows, "ClientEnv", transport)
+    server = targets(rows, "ServerEnv", transport)
     for (name, ok_c, text_c), (_, ok_s, text_s) in zip(client, server, strict=True):
         out.append(f"| {name} | {_verdict(ok_c)} {text_c} | {_verdict(ok_s)} {text_s} |")
     return [*out, ""]
+
+
+def _shm_targets(rows: list[Row]) -> list[str]:
+    """The same targets over shared memory, when rlay has that transport."""
+    if find(rows, system=RLAY, transport="shm") is None:
+        return []
+    return [
+        "The same targets with rlay's shared-memory transport (the 4-float target still "
+        "compares with the raw unix echo):",
+        "",
+        *targets_table(rows, "shm"),
+    ]
 
 
 def render(rows: list[Row], meta: dict[str, Any]) -> str:
@@ -228,6 +243,7 @@ def render(rows: list[Row], meta: dict[str, Any]) -> str:
         "## Targets",
         "",
         *targets_table(rows),
+        *_shm_targets(rows),
         "## Per payload",
         "",
     ]

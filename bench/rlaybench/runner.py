@@ -90,13 +90,17 @@ def _log(text: str) -> None:
 # ------------------------------------------------------------------------------ setup
 
 
-def _rlay_status(python: str) -> str:
-    """Empty when rlay's agent side and reference host import here, else the reason."""
-    probe = "import rlay, rlay.host; rlay.ClientEnv; rlay.ServerEnv; rlay.ClientVectorEnv"
+def _rlay_status(python: str) -> tuple[str, list[str]]:
+    """("", rlay's transports) when rlay's agent side and host import here, else the reason."""
+    probe = (
+        "import rlay, rlay.host, rlay.address; rlay.ClientEnv; rlay.ServerEnv; "
+        "rlay.ClientVectorEnv; print(' '.join(rlay.address.SCHEMES))"
+    )
     out = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=120)
     if out.returncode == 0:
-        return ""
-    return (out.stderr.strip().splitlines() or ["import failed"])[-1]
+        schemes = out.stdout.split()
+        return "", [t for t in ("unix", "shm", "tcp", "grpc") if t in schemes]
+    return (out.stderr.strip().splitlines() or ["import failed"])[-1], []
 
 
 def _setup_peers(args: argparse.Namespace) -> dict[str, dict[str, str]]:
@@ -133,7 +137,7 @@ def _plan(args: argparse.Namespace, peers: dict[str, dict[str, str]], desc: str)
     plan = Plan()
     main_py = sys.executable
     timing = _timing_args(args)
-    rlay_problem = _rlay_status(main_py)
+    rlay_problem, transports = _rlay_status(main_py)
 
     def peer_py(name: str) -> str | None:
         return str(venvs.python_of(name)) if peers[name].get("ok") == "yes" else None
@@ -158,7 +162,7 @@ def _plan(args: argparse.Namespace, peers: dict[str, dict[str, str]], desc: str)
         else:
             add("rlay/loopback", "rlaybench.cases.rlay_loopback", main_py, payload)
         for mode in ("ClientEnv", "ServerEnv"):
-            for transport in ("unix", "tcp", "grpc"):
+            for transport in transports or ["unix", "tcp", "grpc"]:
                 if rlay_problem:
                     plan.omit(
                         "rlay", payload, f"rlay is not usable here: {rlay_problem}", mode, transport

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from concurrent import futures
 from multiprocessing import Pipe
 from typing import Any
@@ -38,6 +39,7 @@ class _Python:
         import grpc
 
         self.m = messages
+        self.engine: Any = None  # the stub's Popen, watched while waiting
         self.parent, self.child = Pipe()
         unity = messages["UnityMessageProto"]
         handler = grpc.unary_unary_rpc_method_handler(
@@ -61,8 +63,13 @@ class _Python:
         return self.m["UnityMessageProto"].FromString(self.child.recv_bytes())
 
     def receive(self) -> Any:
-        if not self.parent.poll(TIMEOUT):
-            raise TimeoutError("the engine stub did not call Exchange")
+        # like ML-Agents' poll_for_timeout: wait in slices, checking the engine is alive
+        deadline = time.monotonic() + TIMEOUT
+        while not self.parent.poll(0.1):
+            if self.engine is not None and self.engine.poll() is not None:
+                raise TimeoutError("the engine stub exited")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the engine stub did not call Exchange")
         return self.m["UnityMessageProto"].FromString(self.parent.recv_bytes())
 
     def send(self, fill: Any, status: int = 200) -> None:
@@ -100,6 +107,7 @@ def driver(args: argparse.Namespace, payload: Payload) -> None:
     cmd += [*harness.forward_args(args, address=str(python.port)), "--descriptors"]
     cmd.append(args.descriptors)
     side = harness.Side(cmd, env={**os.environ, "PYTHONPATH": str(harness.BENCH_DIR)})
+    python.engine = side.proc
     n = payload.num_envs
     try:
         side.wait_ready()

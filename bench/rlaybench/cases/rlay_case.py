@@ -23,11 +23,11 @@ MODULE = "rlaybench.cases.rlay_case"
 
 
 def _address(transport: str) -> str:
-    if transport == "unix":
-        path = harness.unix_path("rlay")
+    if transport in ("unix", "shm"):  # both meet at a Unix socket path
+        path = harness.unix_path(f"rlay-{transport}")
         if os.path.exists(path):
             os.unlink(path)
-        return f"unix://{path}"
+        return f"{transport}://{path}"
     return f"{transport}://127.0.0.1:0"
 
 
