@@ -22,7 +22,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import rlay
 from rlay.host import dial, serve
 
-TRANSPORTS = ["tcp", "unix", "grpc"]
+TRANSPORTS = ["tcp", "unix", "grpc", "shm"]
 MODES = ["client", "server"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TIMEOUT = 10.0
@@ -61,6 +61,8 @@ def address_for(transport: str, directory: str, name: str = "env") -> str:
         return "tcp://127.0.0.1:0"
     if transport == "unix":
         return f"unix://{directory}/{name}.sock"
+    if transport == "shm":
+        return f"shm://{directory}/{name}"
     if transport == "grpc":
         _require_grpc()
         return "grpc://127.0.0.1:0"

@@ -39,6 +39,7 @@ HAS_GRPC = importlib.util.find_spec("grpc") is not None
 KINDS = {
     "tcp": ("tcp", "env"),
     "unix": ("unix", "env"),
+    "shm": ("shm", "env"),
     "grpc-env-listens": ("grpc", "env"),
     "grpc-agent-listens": ("grpc", "agent"),
 }
@@ -78,8 +79,8 @@ class Opened:
         scheme, _ = KINDS[kind]
         if scheme == "grpc":
             _require_grpc()
-        if scheme == "unix":
-            return f"unix://{self.directory}/{name}.sock"
+        if scheme in ("unix", "shm"):
+            return f"{scheme}://{self.directory}/{name}.sock"
         return f"{scheme}://127.0.0.1:0"
 
     def listen(self, kind: str, **options: int) -> Listener:

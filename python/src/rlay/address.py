@@ -1,10 +1,11 @@
 """Addresses: where a peer listens or dials.
 
-Three schemes::
+Four schemes::
 
     tcp://HOST:PORT      e.g. tcp://127.0.0.1:5555, tcp://:0, tcp://[::1]:5555
     unix:///ABS/PATH     e.g. unix:///tmp/game.sock
     grpc://HOST:PORT     e.g. grpc://127.0.0.1:5555
+    shm:///ABS/PATH      e.g. shm:///tmp/game (shared memory, met at a Unix socket there)
 
 >>> address = parse_address("tcp://:5555")
 >>> address.host, address.port
@@ -21,14 +22,16 @@ import dataclasses
 import os
 import sys
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal
 
 from rlay.errors import InvalidAddress
 
 __all__ = ["DEFAULT_HOST", "SCHEMES", "Address", "Scheme", "parse_address"]
 
-Scheme = Literal["tcp", "unix", "grpc"]
-SCHEMES: tuple[Scheme, ...] = ("tcp", "unix", "grpc")
+Scheme = Literal["tcp", "unix", "grpc", "shm"]
+SCHEMES: tuple[Scheme, ...] = ("tcp", "unix", "grpc", "shm")
+# Schemes whose address is a filesystem path (of a Unix socket).
+_PATH_SCHEMES: tuple[Scheme, ...] = ("unix", "shm")
 
 #: The host used when an address names none: loopback, so nothing is exposed
 #: to the network unless asked for.
@@ -45,7 +48,7 @@ _EXAMPLES = "tcp://127.0.0.1:5555, unix:///tmp/rlay.sock or grpc://127.0.0.1:555
 class Address:
     """A parsed address; ``str()`` gives its canonical text.
 
-    ``host`` and ``port`` are set for tcp and grpc, ``path`` for unix.
+    ``host`` and ``port`` are set for tcp and grpc, ``path`` for unix and shm.
 
     >>> Address("grpc", "::1", 80, "")
     Address('grpc://[::1]:80')
@@ -57,8 +60,8 @@ class Address:
     path: str = ""
 
     def __str__(self) -> str:
-        if self.scheme == "unix":
-            return f"unix://{self.path}"
+        if self.scheme in _PATH_SCHEMES:
+            return f"{self.scheme}://{self.path}"
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{self.scheme}://{host}:{self.port}"
 
@@ -98,16 +101,16 @@ unix:///tmp/rlay.sock or grpc://127.0.0.1:5555
     scheme = scheme.lower()
     if scheme not in SCHEMES:
         raise InvalidAddress(f"{text!r}: unknown scheme {scheme!r}; expected {_EXAMPLES}")
-    if scheme == "unix":
-        return Address("unix", path=_parse_unix_path(text, rest))
+    if scheme in _PATH_SCHEMES:
+        return Address(scheme, path=_parse_unix_path(text, rest, scheme))
     host, port = _parse_host_port(text, rest)
-    return Address(cast(Scheme, scheme), host=host, port=port)
+    return Address(scheme, host=host, port=port)
 
 
-def _parse_unix_path(text: str, path: str) -> str:
+def _parse_unix_path(text: str, path: str, scheme: str = "unix") -> str:
     if not path.startswith("/"):
         raise InvalidAddress(
-            f"{text!r}: a unix address needs an absolute path, e.g. unix:///tmp/rlay.sock"
+            f"{text!r}: a {scheme} address needs an absolute path, e.g. {scheme}:///tmp/rlay.sock"
         )
     if "\0" in path:
         raise InvalidAddress(f"{text!r}: the path contains a NUL character")

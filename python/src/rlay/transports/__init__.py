@@ -3,7 +3,8 @@
 ``listen`` binds an address and hands out one :class:`Connection` per peer;
 ``connect`` dials an address once. The scheme picks the transport: ``tcp://``
 and ``unix://`` carry length-prefixed frames on a byte stream, ``grpc://``
-carries the same messages on a gRPC stream (needs ``pip install rlay[grpc]``).
+carries the same messages on a gRPC stream (needs ``pip install rlay[grpc]``),
+``shm://`` passes them through shared memory between processes of one machine.
 
 >>> from rlay.transports import connect, listen
 >>> listener = listen("tcp://127.0.0.1:0", side="env")
@@ -86,6 +87,12 @@ def listen(
         return listen_unix(
             parsed, max_frame_size=max_frame_size, backlog=backlog, send_timeout=send_timeout
         )
+    if parsed.scheme == "shm":
+        from rlay.transports.shm import listen_shm
+
+        return listen_shm(
+            parsed, max_frame_size=max_frame_size, backlog=backlog, send_timeout=send_timeout
+        )
     from rlay.transports import grpc as grpc_transport
 
     return grpc_transport.listen_grpc(parsed, side=side, max_frame_size=max_frame_size)
@@ -114,6 +121,12 @@ def connect(
         )
     if parsed.scheme == "unix":
         return connect_unix(
+            parsed, timeout=timeout, max_frame_size=max_frame_size, send_timeout=send_timeout
+        )
+    if parsed.scheme == "shm":
+        from rlay.transports.shm import connect_shm
+
+        return connect_shm(
             parsed, timeout=timeout, max_frame_size=max_frame_size, send_timeout=send_timeout
         )
     from rlay.transports import grpc as grpc_transport
