@@ -29,6 +29,8 @@ BREAKING_BASELINE = PROTO_DIR / "baseline" / "rlay-v1.binpb"
 GRPCIO_TOOLS = "grpcio-tools==1.85.1"
 LINT_TOOLS = ["ruff==0.17.6", "mypy==2.4.1", "types-protobuf", "grpc-stubs"]
 TEST_TOOLS = ["pytest>=8", "pytest-timeout", "hypothesis>=6.100"]
+# Tests render classic-control envs (CartPole's rgb_array needs pygame).
+ENV_EXTRAS = ["gymnasium[classic-control,toy-text]"]
 PYTHON_TREES = [
     "python/src/rlay",
     "python/tests",
@@ -94,7 +96,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The Python package's tests and the code generator's tests."""
-    session.install(*TEST_TOOLS, GRPCIO_TOOLS)
+    session.install(*TEST_TOOLS, *ENV_EXTRAS, GRPCIO_TOOLS)
     install_rlay(session)
     # Two runs: both test folders have a conftest.py that their tests import by name.
     session.run("pytest", "-q", "-m", "not sb3", "python/tests", *session.posargs)

@@ -143,13 +143,26 @@ def simple_boxes(draw: st.DrawFn) -> spaces.Box:
     return spaces.Box(low=0, high=9, shape=shape, dtype=dtype)
 
 
+def _has_empty_container(space: spaces.Space[Any]) -> bool:
+    if isinstance(space, (spaces.Tuple, spaces.Dict)):
+        parts = space.spaces.values() if isinstance(space, spaces.Dict) else space.spaces
+        return not parts or any(_has_empty_container(part) for part in parts)
+    return False
+
+
+def _stackable(space: spaces.Sequence[Any]) -> bool:
+    # Gymnasium itself cannot stack a sequence of empty Tuples/Dicts: a stacked
+    # batch of them has no leaf to tell its length.
+    return not (space.stack and _has_empty_container(space.feature_space))
+
+
 def _containers(children: st.SearchStrategy[spaces.Space[Any]]) -> Any:
     return st.one_of(
         st.lists(children, max_size=3).map(lambda items: spaces.Tuple(tuple(items))),
         st.lists(st.tuples(keys, children), max_size=3, unique_by=lambda kv: kv[0]).map(
             spaces.Dict
         ),
-        st.builds(spaces.Sequence, children, stack=st.booleans()),
+        st.builds(spaces.Sequence, children, stack=st.booleans()).filter(_stackable),
         st.lists(children, min_size=1, max_size=3).map(lambda items: spaces.OneOf(tuple(items))),
     )
 
