@@ -90,7 +90,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--loopback", action="store_true", help="profile the one-thread loopback case instead"
     )
+    parser.add_argument(
+        "--components", action="store_true", help="time each piece of a step in one process"
+    )
     args = parser.parse_args(argv)
+    if args.components:
+        from rlaybench.components import report as components_report
+
+        print(components_report(args.payload))
+        return 0
     tools = venvs.ensure("tools")
     if tools.get("ok") != "yes":
         print(f"py-spy unavailable: {tools.get('reason')}", file=sys.stderr)
