@@ -437,10 +437,13 @@ def control_bad_value(h: Harness) -> None:
 
 @case("control/call-unknown")
 def control_unknown(h: Harness) -> None:
-    """A call name the env does not know is UNIMPLEMENTED."""
-    with h.agent("control", expect_clean_exit=False) as agent:
+    """A call name the env does not know is UNIMPLEMENTED; the session goes on."""
+    env = model.make("control")
+    with h.agent("control") as agent:
         agent.reset(seed=0)
+        env.reset(seed=0)
         remote_error("UNIMPLEMENTED", lambda: agent.call("no_such_call", 1))
+        run_single(agent, env, [1, 1], "after the unknown call")
 
 
 @case("control/env-error")
@@ -608,9 +611,13 @@ def session_token_bad(h: Harness) -> None:
 
 @case("session/step-before-reset")
 def session_step_first(h: Harness) -> None:
-    """A step before any reset is FAILED_PRECONDITION."""
-    with h.agent("episodes", expect_clean_exit=False) as agent:
+    """A step before any reset is FAILED_PRECONDITION; the session goes on."""
+    env = model.make("episodes")
+    with h.agent("episodes") as agent:
         remote_error("FAILED_PRECONDITION", lambda: agent.step(1))
+        agent.reset(seed=3)
+        env.reset(seed=3)
+        run_single(agent, env, [1, 1], "after the refused step")
 
 
 @case("session/sigterm", modes=("client",))
