@@ -832,7 +832,13 @@ class ShmListener:
         deadline = _deadline(timeout)
         while True:
             remaining = None if deadline is None else max(deadline - monotonic(), 0.0)
-            sock = _take_socket(self._inner.accept(remaining))
+            try:
+                stream = self._inner.accept(remaining)
+            except Timeout:
+                raise Timeout(f"nobody connected to {self.address} within {timeout} s") from None
+            except ConnectionClosed:
+                raise ConnectionClosed(f"the listener on {self.address} is closed") from None
+            sock = _take_socket(stream)
             where = f"shm {self._path}"
             try:
                 sock.setblocking(False)
@@ -913,7 +919,8 @@ def connect_shm(
     try:
         stream = connect_unix(_unix_of(address), timeout=timeout, send_timeout=None)
     except Unreachable as error:
-        raise Unreachable(f"{address}: {error}") from None
+        # The same reasons as a unix:// dial, told with this address.
+        raise Unreachable(str(error).replace(str(_unix_of(address)), str(address))) from None
     sock = _take_socket(stream)
     try:
         sock.setblocking(False)
