@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -179,3 +180,25 @@ def test_hello_timeout_frees_a_silent_connection(short_dir: str) -> None:
         silent.close()
     finally:
         host.close()
+
+
+def test_serve_registers_calls() -> None:
+    def scale(envs: list[gym.Env[Any, Any]], value: Any) -> Any:
+        return [value * 2 for _ in envs]
+
+    with rlay.serve("CartPole-v1", "tcp://127.0.0.1:0", calls={"scale": scale}) as host:
+        host.start()
+        with rlay.ClientEnv(host.address, timeout=TIMEOUT) as env:
+            assert env.call("scale", 21) == [42]
+            assert env.call("get_attr", "gravity") == [9.8]  # the built-ins remain
+
+
+def test_a_backend_declares_max_episode_steps_of_envs_without_a_spec() -> None:
+    def backend() -> GymBackend:
+        return GymBackend(lambda: gym.make("CartPole-v1").unwrapped, max_episode_steps=7)
+
+    with rlay.Host(backend, "tcp://127.0.0.1:0") as host:
+        host.start()
+        with rlay.ClientEnv(host.address, timeout=TIMEOUT) as env:
+            assert env.spec is not None
+            assert env.spec.max_episode_steps == 7

@@ -19,7 +19,7 @@ import inspect
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -88,6 +88,9 @@ class GymBackend(EnvBackend):
 
         backend = GymBackend("CartPole-v1", num_envs=4)
         backend.register_call("gravity", set_gravity)  # agent: env.call("gravity", 3.7)
+
+    ``calls`` registers several at once; ``max_episode_steps`` declares the time limit
+    of envs whose ``spec`` does not tell it (envs built without ``gymnasium.make``).
     """
 
     def __init__(
@@ -98,6 +101,8 @@ class GymBackend(EnvBackend):
         *,
         render_mode: str | None = None,
         env_kwargs: dict[str, Any] | None = None,
+        calls: Mapping[str, CallFn] | None = None,
+        max_episode_steps: int | None = None,
     ) -> None:
         if num_envs < 1:
             raise ValueError(f"num_envs must be at least 1, got {num_envs}")
@@ -116,7 +121,9 @@ class GymBackend(EnvBackend):
             "get_attr": _get_attr,
             "set_attr": _set_attr,
             "call_method": _call_method,
+            **(calls or {}),
         }
+        self._max_episode_steps = max_episode_steps
         self._description: EnvDescription | None = None
 
     def register_call(self, name: str, fn: CallFn) -> None:
@@ -171,7 +178,8 @@ class GymBackend(EnvBackend):
             render_modes=tuple(str(m) for m in modes),
             render_mode=first.render_mode,
             render_fps=float(fps) if isinstance(fps, (int, float)) else None,
-            max_episode_steps=spec.max_episode_steps if spec is not None else None,
+            max_episode_steps=self._max_episode_steps
+            or (spec.max_episode_steps if spec is not None else None),
             metadata=_plain_metadata(first.metadata),
         )
         return self._description
@@ -527,13 +535,15 @@ def serve(
     token: str | None = None,
     render_mode: str | None = None,
     env_kwargs: dict[str, Any] | None = None,
+    calls: Mapping[str, CallFn] | None = None,
     max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
     hello_timeout: float | None = 30.0,
     idle_timeout: float | None = None,
 ) -> Host:
     """Listen on ``address`` and host ``env`` for every agent that connects.
 
-    ``render_mode`` is used when the agent asks for none. Raises AddressInUse when the
+    ``render_mode`` is used when the agent asks for none; ``calls`` adds named commands
+    (see :class:`GymBackend`). Raises AddressInUse when the
     address is taken. The host is bound on return; serve it with ``serve_forever()``
     or ``start()``, or use it as a context manager::
 
@@ -544,7 +554,9 @@ def serve(
     mode = parse_autoreset_mode(autoreset_mode)
 
     def backend() -> EnvBackend:
-        return GymBackend(env, num_envs, mode, render_mode=render_mode, env_kwargs=env_kwargs)
+        return GymBackend(
+            env, num_envs, mode, render_mode=render_mode, env_kwargs=env_kwargs, calls=calls
+        )
 
     return Host(
         backend,
@@ -565,6 +577,7 @@ def dial(
     token: str | None = None,
     render_mode: str | None = None,
     env_kwargs: dict[str, Any] | None = None,
+    calls: Mapping[str, CallFn] | None = None,
     retry_timeout: float = 30.0,
     hello_timeout: float | None = 30.0,
     idle_timeout: float | None = None,
@@ -582,7 +595,12 @@ def dial(
         backend: EnvBackend = env
     else:
         backend = GymBackend(
-            env, num_envs, autoreset_mode, render_mode=render_mode, env_kwargs=env_kwargs
+            env,
+            num_envs,
+            autoreset_mode,
+            render_mode=render_mode,
+            env_kwargs=env_kwargs,
+            calls=calls,
         )
     connection = connect_with_retry(address, side="env", retry_timeout=retry_timeout)
     session = EnvSession(
