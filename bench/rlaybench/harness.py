@@ -44,10 +44,14 @@ class Config:
     max_steps: int = 5_000_000
 
 
-def add_common_args(parser: argparse.ArgumentParser) -> None:
+def add_common_args(
+    parser: argparse.ArgumentParser, payloads: dict[str, Payload] | None = None
+) -> None:
     """The arguments run.py passes to every case."""
     parser.add_argument("--side", choices=("driver", "env"), default="driver")
-    parser.add_argument("--payload", choices=sorted(PAYLOADS), default="cartpole")
+    parser.add_argument(
+        "--payload", choices=sorted(payloads or PAYLOADS), default=next(iter(payloads or PAYLOADS))
+    )
     parser.add_argument("--mode", default="")
     parser.add_argument("--transport", default="")
     parser.add_argument("--address", default="")
@@ -238,14 +242,16 @@ def _die_with_parent() -> None:
 class Side:
     """The other side of a case, a child process; its stderr is kept for error messages."""
 
-    def __init__(self, cmd: list[str], *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, cmd: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None
+    ) -> None:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child
         self.proc = subprocess.Popen(
             cmd,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             env=env,
-            cwd=str(BENCH_DIR),
+            cwd=cwd or str(BENCH_DIR),
             preexec_fn=_die_with_parent,
         )
 

@@ -44,6 +44,23 @@ PAYLOADS: dict[str, Payload] = {
 }
 
 
+# The conformance environments the binding peers host (conformance/ENVIRONMENTS.md):
+# rows with these payloads compare env sides written in different languages.
+CONFORMANCE_PAYLOADS: dict[str, Payload] = {
+    p.name: p
+    for p in (
+        Payload("conf-infos", "conformance env `infos`: 2 int64 + a rich info dict", (2,), "int64"),
+        Payload(
+            "conf-large",
+            "conformance env `large`: 9 MiB uint8 obs, 256 KiB action",
+            (2304, 4096),
+            "uint8",
+        ),
+    )
+}
+ALL_PAYLOADS: dict[str, Payload] = {**PAYLOADS, **CONFORMANCE_PAYLOADS}
+
+
 def initial_obs(payload: Payload) -> np.ndarray:
     """A deterministic observation of the payload's shape, values within [0, 1)."""
     size = int(np.prod(payload.batch_shape))

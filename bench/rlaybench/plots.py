@@ -11,7 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from rlaybench.payloads import PAYLOADS
+from rlaybench.payloads import ALL_PAYLOADS
 from rlaybench.report import label
 
 _COLORS = {"rlay": "#1f77b4", "in-process": "#7f7f7f", "raw socket echo": "#bcbcbc"}
@@ -35,7 +35,7 @@ def plot_payload(rows: list[dict[str, object]], payload: str, out: Path) -> Path
     ax.set_xscale("log")
     ax.invert_yaxis()
     ax.set_xlabel("µs per step (median; bars: min–max over repetitions; log scale)")
-    ax.set_title(f"{PAYLOADS[payload].label}: time per step")
+    ax.set_title(f"{ALL_PAYLOADS[payload].label}: time per step")
     for y, (m, up) in enumerate(zip(med, hi, strict=True)):
         ax.text((m + up) * 1.15, y, f"{m:,.1f}", va="center", fontsize=8)
     ax.grid(axis="x", which="both", alpha=0.3)
@@ -49,7 +49,7 @@ def plot_payload(rows: list[dict[str, object]], payload: str, out: Path) -> Path
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else Path(__file__).resolve().parent.parent / "results"
     rows = json.loads((out / "latest.json").read_text())
-    for payload in PAYLOADS:
+    for payload in ALL_PAYLOADS:
         path = plot_payload(rows, payload, out)
         if path is not None:
             print(f"wrote {path}")

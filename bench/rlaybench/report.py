@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rlaybench.payloads import PAYLOADS
+from rlaybench.payloads import ALL_PAYLOADS, CONFORMANCE_PAYLOADS, PAYLOADS
 
 Row = dict[str, Any]
 
@@ -67,7 +67,7 @@ def add_ratios(rows: list[Row]) -> None:
 
 def payload_table(rows: list[Row], payload: str) -> list[str]:
     """One markdown table for a payload, fastest first."""
-    p = PAYLOADS[payload]
+    p = ALL_PAYLOADS[payload]
     these = sorted((r for r in rows if r["payload"] == payload), key=lambda r: r["median_us"])
     if not these:
         return []
@@ -122,6 +122,32 @@ def _speedup(theirs: float, ours: float) -> str:
     if ours <= theirs:
         return f"{theirs / ours:.2f}× faster"
     return f"{ours / theirs:.2f}× slower"
+
+
+def conformance_table(rows: list[Row]) -> list[str]:
+    """The same rlay agent side against each binding's conformance peer."""
+    peers = sorted({r["system"] for r in rows if r["payload"] in CONFORMANCE_PAYLOADS})
+    if not peers:
+        return []
+    head = "| env | agent side | " + " | ".join(f"{p}: µs/step (CPU)" for p in peers)
+    out = [
+        "## Env sides in other languages (conformance peers)",
+        "",
+        "The same rlay agent side against each binding's conformance peer over unix, "
+        "hosting the conformance environments (conformance/ENVIRONMENTS.md).",
+        "",
+        head + " |",
+        "|---|---|" + "---|" * len(peers),
+    ]
+    for payload, p in CONFORMANCE_PAYLOADS.items():
+        for mode in ("ClientEnv", "ServerEnv"):
+            cells = []
+            for peer in peers:
+                r = find(rows, system=peer, mode=mode, payload=payload)
+                cells.append(f"{_us(r['median_us'])} ({_us(r['cpu_us'])})" if r else "—")
+            if any(c != "—" for c in cells):
+                out.append(f"| {p.label} | {mode} | " + " | ".join(cells) + " |")
+    return [*out, ""]
 
 
 def _verdict(ok: bool | None) -> str:
@@ -247,9 +273,10 @@ def render(rows: list[Row], meta: dict[str, Any]) -> str:
         "## Per payload",
         "",
     ]
-    for payload in PAYLOADS:
+    for payload in ALL_PAYLOADS:
         lines += payload_table(rows, payload)
     lines += ["## rlay over unix against every other row", "", *peer_table(rows)]
+    lines += conformance_table(rows)
     notes = meta.get("omitted", []) + meta.get("errors", [])
     if notes:
         lines += ["## Not in the table", ""]

@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +19,11 @@ from typing import Any
 
 from rlaybench import harness, report, venvs
 from rlaybench.payloads import PAYLOADS
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = None  # type: ignore[assignment]
 
 BENCH = harness.BENCH_DIR
 RESULTS = BENCH / "results"
@@ -174,6 +180,7 @@ def _plan(args: argparse.Namespace, peers: dict[str, dict[str, str]], desc: str)
             plan.omit("peers", payload, "--quick runs the peers with the 4-float payload only")
         else:
             _plan_peers(plan, add, peers, peer_py, payload, batched, desc, main_py)
+    _plan_conformance_peers(plan, add, args.quick)
     pattern = re.compile(args.only) if args.only else None
     if pattern is not None:
         plan.cases = [c for c in plan.cases if pattern.search(f"{c.name}/{c.payload}")]
@@ -212,6 +219,57 @@ def _plan_peers(plan: Plan, add: Any, peers: Any, peer_py: Any, payload: str, ba
             add(f"rlay001/{mode}", "rlaybench.cases.rlay001", py, payload, "--mode", mode)
         else:
             unavailable("rlay 0.0.1", "rlay001")
+
+
+def _build_peer(peer: dict[str, Any], root: Path) -> str:
+    """Build a conformance peer as the suite does; empty on success, else the reason."""
+    missing = [tool for tool in peer.get("toolchain", []) if shutil.which(tool) is None]
+    if missing:
+        return f"toolchain not installed: {', '.join(missing)}"
+    workdir = root / peer.get("workdir", ".")
+    for command in peer.get("build", []):
+        line = command.replace("{python}", sys.executable).replace("{root}", str(root))
+        res = subprocess.run(
+            line, shell=True, cwd=workdir, capture_output=True, text=True, timeout=600
+        )
+        if res.returncode != 0:
+            tail = " | ".join((res.stdout + res.stderr).strip().splitlines()[-3:])
+            return f"build failed ({line}): {tail}"
+    return ""
+
+
+def _plan_conformance_peers(plan: Plan, add: Any, quick: bool) -> None:
+    """rlay against each binding's conformance peer (Python reference, C# under mono)."""
+    root = BENCH.parent
+    registry = root / "conformance" / "peers.toml"
+    if not registry.exists() or tomllib is None:
+        why = "needs Python >= 3.11 (tomllib)" if tomllib is None else f"no {registry}"
+        plan.omit("conformance peers", "conf-infos", why)
+        return
+    peers = {p["name"]: p for p in tomllib.loads(registry.read_text()).get("peer", [])}
+    if "csharp" not in peers:
+        plan.omit("C# peer (mono)", "conf-infos", "no csharp peer in conformance/peers.toml yet")
+    payloads = ["conf-infos"] if quick else ["conf-infos", "conf-large"]
+    modes = ["ClientEnv"] if quick else ["ClientEnv", "ServerEnv"]
+    for name in ("python", "csharp"):
+        peer = peers.get(name)
+        if peer is None:
+            continue
+        problem = _build_peer(peer, root)
+        if problem:
+            for payload in payloads:
+                plan.omit(f"{name} conformance peer", payload, problem)
+            continue
+        run = [
+            part.replace("{python}", sys.executable).replace("{root}", str(root))
+            for part in peer["run"]
+        ]
+        for payload in payloads:
+            for mode in modes:
+                add(f"conformance-peer/{name}/{mode}", "rlaybench.cases.conf_peers",
+                    sys.executable, payload, "--peer", name, "--peer-run", json.dumps(run),
+                    "--peer-workdir", str(root / peer.get("workdir", ".")),
+                    "--mode", mode, "--transport", "unix")  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ run
@@ -294,7 +352,6 @@ def main(argv: list[str]) -> int:
     meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     meta["load_after"] = _loadavg()
     meta["libraries"] = {r["system"]: r["library"] for r in rows if r.get("library")}
-    meta["csharp_peer"] = "not built: no C# peer in conformance/peers.toml yet"
     report.add_ratios(rows)
     _write(args.out, rows, meta)
     _log(f"done in {time.time() - t0:.0f} s: {len(rows)} rows in {args.out}")
