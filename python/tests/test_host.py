@@ -176,6 +176,10 @@ def test_hello_timeout_frees_a_silent_connection(short_dir: str) -> None:
         assert host.active_sessions == 1
         with pytest.raises(rlay.ConnectionClosed):
             silent.recv(TIMEOUT)
+        # The session thread counts itself out just after closing the connection.
+        deadline = time.monotonic() + TIMEOUT
+        while host.active_sessions and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert host.active_sessions == 0
         silent.close()
     finally:
