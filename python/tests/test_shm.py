@@ -20,7 +20,7 @@ import pytest
 import rlay
 from rlay.address import parse_address
 from rlay.errors import ConnectionClosed, FrameTooLarge, InvalidAddress, Timeout
-from rlay.transports import connect, listen
+from rlay.transports import connect, listen, shm_ring
 from rlay.transports import shm as shm_module
 from rlay.transports.shm import ShmConnection, ShmListener, connect_shm
 
@@ -320,7 +320,7 @@ def test_a_slow_peer_is_waited_for_asleep(listener: ShmListener) -> None:
             connection.send(message)
             assert connection.recv(timeout=WAIT) == message
         # six replies far above the cap shrink the spin budget to a fraction
-        assert connection._spin_ns < shm_module._SPIN_CAP_NS // 4
+        assert connection._spin_ns < shm_ring._SPIN_CAP_NS // 4
         connection.send(b"stop")
         assert peer.wait(WAIT) == 0
         connection.close()
@@ -361,7 +361,7 @@ def test_several_peers_at_once(listener: ShmListener) -> None:
 
 
 def test_killed_peer_while_receiving(listener: ShmListener) -> None:
-    before = shm_names()
+    before, mapped = shm_names(), mapped_segments()
     with reaped(spawn(listener.address, "hold")) as peer:
         connection = listener.accept(timeout=WAIT)
         assert connection.recv(timeout=WAIT) == b"ready"
@@ -376,10 +376,11 @@ def test_killed_peer_while_receiving(listener: ShmListener) -> None:
             connection.send(b"anyone?")
         connection.close()
     assert shm_names() <= before
-    assert mapped_segments() == 0
+    assert mapped_segments() == mapped
 
 
 def test_killed_peer_while_sending_into_a_full_ring(listener: ShmListener) -> None:
+    mapped = mapped_segments()
     with reaped(spawn(listener.address, "hold")) as peer:
         connection = listener.accept(timeout=WAIT)
         assert connection.recv(timeout=WAIT) == b"ready"
@@ -389,18 +390,19 @@ def test_killed_peer_while_sending_into_a_full_ring(listener: ShmListener) -> No
             connection.send(bytes(8 * MIB))  # the peer never reads it
         timer.join()
         connection.close()
-    assert mapped_segments() == 0
+    assert mapped_segments() == mapped
 
 
 def test_nothing_is_left_after_close(listener: ShmListener) -> None:
-    before = shm_names()
+    before, mapped = shm_names(), mapped_segments()
     dialled, accepted = pair(listener)
     exchange(dialled, accepted, b"x" * 1000)
-    assert mapped_segments() >= 1
+    assert mapped_segments() == mapped + 2  # both ends live in this process
     dialled.close()
+    assert mapped_segments() == mapped + 1
     accepted.close()
     assert shm_names() <= before
-    assert mapped_segments() == 0
+    assert mapped_segments() == mapped
     path = listener.address[len("shm://") :]
     listener.close()
     assert not os.path.exists(path)

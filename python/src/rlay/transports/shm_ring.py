@@ -1,0 +1,530 @@
+"""The rings of the shm:// transport: one connection's frames in shared memory.
+
+:mod:`rlay.transports.shm` sets up the segment and the socket and explains
+the design; this module moves frames through the segment's two rings and
+does the waiting (adaptive spin, then a doorbell on the socket).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+import platform
+import select
+import socket
+import struct
+import threading
+from collections.abc import Callable
+from time import monotonic, monotonic_ns
+from types import TracebackType
+
+from rlay.errors import ConnectionClosed, FrameTooLarge, ProtocolError, RlayError, Timeout
+from rlay.transports.base import Payload, wait_limit
+from rlay.transports.sockets import DEFAULT_SEND_TIMEOUT
+from rlay.wire import DEFAULT_MAX_FRAME_SIZE, check_frame_size
+
+__all__ = ["CONTROL_SIZE", "MAGIC_WORD", "RING_WORD", "ShmConnection", "deadline_after"]
+
+# Segment: a control page, then the ring of channel 0 (dialer -> listener),
+# then the ring of channel 1 (listener -> dialer).
+CONTROL_SIZE = 4096
+# Indices of 8-byte control words. Each word sits on its own 128-byte line
+# pair so that the two processes never write the same cache line.
+MAGIC_WORD = 0
+RING_WORD = 1
+_PID_WORDS = (2, 3)  # the dialer's and the listener's process ids
+_WRITE, _READ, _READER_SLEEPS, _WRITER_SLEEPS = 0, 16, 32, 48  # offsets within a channel
+
+
+def _channel_base(channel: int) -> int:
+    return 16 + 64 * channel
+
+
+_RECORD = struct.Struct("=QQ")  # payload length, sender's monotonic_ns
+_RECORD_SIZE = _RECORD.size  # 16: records are padded to this, so headers never wrap
+_ALIGN_MASK = ~(_RECORD_SIZE - 1)
+
+# Spin budget: up to 150 µs, enough to cover the peer's own wake-up (40-60 µs
+# on a busy VM) plus a typical env step, so two peers that both slept once
+# settle back into spinning; at least 20 µs while replies come in time, as
+# a reply that is a little late costs a whole wake-up.
+_SPIN_CAP_NS = 150_000
+_SPIN_FLOOR_NS = 20_000
+_POLL_FIRST_MS = 1.0
+_POLL_MAX_MS = 50.0
+_DRAIN_SIZE = 4096
+_JOIN_MAX = 4096  # payloads up to this are joined to their header and copied once
+_DOORBELL = b"\x01"
+
+# Where stores are not kept in order (anything but x86), copies and counters
+# get a fence between them too.
+_TOTAL_STORE_ORDER = platform.machine().lower() in {"x86_64", "amd64", "i386", "i686", "x86"}
+
+_EOF = "peer closed the connection"
+
+# sched_yield releases the GIL and lets a runnable process on this CPU (the
+# peer, if the scheduler put both here) run before the spin goes on.
+_yield: Callable[[], None] = getattr(os, "sched_yield", lambda: None)
+
+
+def _padded(size: int) -> int:
+    return (size + 2 * _RECORD_SIZE - 1) & _ALIGN_MASK
+
+
+class ShmConnection:
+    """Frames through a shared-memory segment, with a Unix socket for wake-ups.
+
+    Use it from one thread at a time. ``close()`` may come from another
+    thread; a ``recv`` blocked in it then raises :class:`ConnectionClosed`.
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        segment: mmap.mmap,
+        ring_size: int,
+        *,
+        listener_side: bool,
+        description: str,
+        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+        send_timeout: float | None = DEFAULT_SEND_TIMEOUT,
+    ) -> None:
+        self.description = description
+        self.max_frame_size = max_frame_size
+        self.send_timeout = send_timeout
+        sock.setblocking(False)
+        self._sock = sock
+        self._poller = select.poll()
+        self._poller.register(sock, select.POLLIN)
+        self._mm = segment
+        self._ctrl = memoryview(segment)[:CONTROL_SIZE].cast("Q")
+        self._cap = ring_size
+        self._mask = ring_size - 1
+        out_channel, in_channel = (1, 0) if listener_side else (0, 1)
+        self._out = _channel_base(out_channel)
+        self._in = _channel_base(in_channel)
+        self._out_data = CONTROL_SIZE + out_channel * ring_size
+        self._in_data = CONTROL_SIZE + in_channel * ring_size
+        self._w = self._ctrl[self._out + _WRITE]
+        self._r = self._ctrl[self._in + _READ]
+        # A lock this connection alone uses, held between fences: releasing
+        # and re-acquiring it executes locked instructions (a full barrier).
+        self._fence_lock = threading.Lock()
+        self._fence_lock.acquire()
+        mine, theirs = _PID_WORDS[::-1] if listener_side else _PID_WORDS
+        self._ctrl[mine] = os.getpid()
+        self._peer_pid = theirs
+        # Spinning for a peer in this very process only keeps it from the GIL.
+        self._spin_allowed = True
+        self._spin_ns = _SPIN_CAP_NS  # adapted after every wait
+        self._partial: _Partial | None = None
+        self._failure: RlayError | None = None
+        self._eof = False
+        self._closed = False
+        self._busy = False
+        self._released = False
+        self._release_lock = threading.Lock()
+
+    # -- primitives ---------------------------------------------------------
+
+    def _fence(self) -> None:
+        lock = self._fence_lock
+        lock.release()
+        lock.acquire()
+
+    def _ring(self) -> None:
+        """Wake the peer: one byte on the socket (dropped if the buffer is full)."""
+        try:
+            self._sock.send(_DOORBELL)
+        except BlockingIOError:
+            pass  # the peer has unread doorbells already
+        except OSError:
+            self._eof = True
+
+    def _drain(self) -> None:
+        """Read pending doorbells; note end of file."""
+        try:
+            while True:
+                data = self._sock.recv(_DRAIN_SIZE)
+                if not data:
+                    self._eof = True
+                    return
+                if len(data) < _DRAIN_SIZE:
+                    return
+        except BlockingIOError:
+            return
+        except OSError:
+            self._eof = True
+
+    def _check_usable(self) -> None:
+        if self._closed:
+            raise ConnectionClosed(f"the connection to {self.description} is closed")
+        if self._eof:
+            raise ConnectionClosed(f"{_EOF} ({self.description})")
+
+    def _sleep_until(
+        self, ready: Callable[[], bool], flag: int, deadline: float | None, on_timeout: RlayError
+    ) -> None:
+        """Block on the socket until ``ready()``, with ``flag`` announcing the sleep."""
+        ctrl = self._ctrl
+        ctrl[flag] = 1
+        try:
+            self._fence()  # the flag is visible before the counter is read again
+            delay = _POLL_FIRST_MS
+            polled = False
+            while not ready():
+                self._check_usable()
+                if deadline is None:
+                    wait = delay
+                else:
+                    remaining = (deadline - monotonic()) * 1000.0
+                    if remaining <= 0.0 and polled:
+                        raise on_timeout
+                    wait = min(delay, max(remaining, 0.0))
+                if self._poller.poll(wait):
+                    self._drain()
+                polled = True
+                delay = min(delay * 2.0, _POLL_MAX_MS)
+        finally:
+            ctrl[flag] = 0
+
+    # -- receiving ----------------------------------------------------------
+
+    def recv(self, timeout: float | None) -> bytes:
+        """Receive one frame within ``timeout`` seconds (``None``: wait forever).
+
+        >>> connection.recv(timeout=5.0)  # doctest: +SKIP
+        b'...'
+        """
+        if self._failure is not None:
+            raise self._failure
+        if self._closed:
+            raise ConnectionClosed(f"the connection to {self.description} is closed")
+        self._busy = True
+        try:
+            return self._recv(timeout)
+        except ValueError:
+            # The mapping was released by a close() from another thread.
+            if self._closed:
+                raise ConnectionClosed(f"the connection to {self.description} is closed") from None
+            raise
+        finally:
+            self._busy = False
+            if self._closed:
+                self._release()
+
+    def _recv(self, timeout: float | None) -> bytes:
+        if self._partial is not None:
+            return self._recv_rest(self._partial, deadline_after(timeout), timeout)
+        ctrl = self._ctrl
+        r = self._r
+        written = ctrl[self._in + _WRITE]
+        deadline = None
+        if written == r:
+            deadline = deadline_after(timeout)
+            written = self._wait_for_data(r, deadline, timeout)
+        if not _TOTAL_STORE_ORDER:
+            self._fence()
+        pos = r & self._mask
+        start = self._in_data + pos
+        size, _ = _RECORD.unpack_from(self._mm, start)
+        if size > self.max_frame_size:
+            raise self._fail(FrameTooLarge(size, self.max_frame_size))
+        padded = _padded(size)
+        available = written - r
+        if available > self._cap:
+            raise self._fail(ProtocolError(f"corrupt shared-memory ring ({self.description})"))
+        if available < padded:
+            if deadline is None:
+                deadline = deadline_after(timeout)
+            partial = _Partial(size, padded)
+            self._consume(_RECORD_SIZE)
+            self._partial = partial
+            return self._recv_rest(partial, deadline, timeout)
+        start += _RECORD_SIZE
+        end = pos + _RECORD_SIZE + size
+        if end <= self._cap:
+            data = self._mm[start : start + size]
+        else:
+            base = self._in_data
+            data = self._mm[start : base + self._cap] + self._mm[base : base + end - self._cap]
+        self._consume(padded)
+        return data
+
+    def _consume(self, count: int) -> None:
+        """Free ``count`` bytes of the incoming ring and wake a producer waiting for room."""
+        r = self._r + count
+        self._r = r
+        ctrl = self._ctrl
+        ctrl[self._in + _READ] = r
+        self._fence()
+        if ctrl[self._in + _WRITER_SLEEPS]:
+            self._ring()
+
+    def _wait_for_data(self, r: int, deadline: float | None, timeout: float | None) -> int:
+        """Spin, then sleep, until the incoming ``write`` counter moves past ``r``."""
+        ctrl = self._ctrl
+        index = self._in + _WRITE
+        started = monotonic_ns()
+        if self._spin_allowed and ctrl[self._peer_pid] == os.getpid():
+            self._spin_allowed = False
+        spin_end = started + (self._spin_ns if self._spin_allowed else 0)
+        if deadline is not None:
+            spin_end = min(spin_end, int(deadline * 1e9))
+        written = ctrl[index]
+        while written == r and monotonic_ns() < spin_end:
+            # Yield between checks: a peer waiting for this CPU runs at once.
+            _yield()
+            written = ctrl[index]
+        if written == r:
+            self._sleep_until(
+                self._has_data, self._in + _READER_SLEEPS, deadline, self._timed_out(timeout)
+            )
+            written = ctrl[index]
+        self._adapt(started, r)
+        return int(written)
+
+    def _has_data(self) -> bool:
+        return bool(self._ctrl[self._in + _WRITE] != self._r)
+
+    def _adapt(self, started: int, r: int) -> None:
+        """Spin next time for about twice the gap this frame took to be sent, if short."""
+        (_, sent) = _RECORD.unpack_from(self._mm, self._in_data + (r & self._mask))
+        gap = max(sent - started, 0)
+        target = min(max(2 * gap, _SPIN_FLOOR_NS), _SPIN_CAP_NS) if gap <= _SPIN_CAP_NS else 0
+        self._spin_ns += (target - self._spin_ns) // 4
+
+    def _recv_rest(self, partial: _Partial, deadline: float | None, timeout: float | None) -> bytes:
+        """Collect a record larger than what the ring holds at once, piece by piece.
+
+        The progress lives in ``partial``, so a timeout leaves the stream intact.
+        """
+        ctrl = self._ctrl
+        index = self._in + _WRITE
+        with memoryview(self._mm) as segment:
+            while partial.received < partial.body:
+                available = ctrl[index] - self._r
+                if available == 0:
+                    self._sleep_until(
+                        self._has_data,
+                        self._in + _READER_SLEEPS,
+                        deadline,
+                        self._timed_out(timeout),
+                    )
+                    continue
+                if available > self._cap:
+                    raise self._fail(
+                        ProtocolError(f"corrupt shared-memory ring ({self.description})")
+                    )
+                if not _TOTAL_STORE_ORDER:
+                    self._fence()
+                pos = self._r & self._mask
+                count = min(available, self._cap - pos, partial.body - partial.received)
+                useful = max(min(count, partial.size - partial.received), 0)
+                if useful:
+                    start = self._in_data + pos
+                    partial.view[partial.received : partial.received + useful] = segment[
+                        start : start + useful
+                    ]
+                partial.received += count
+                self._consume(count)
+        self._partial = None
+        data = bytes(partial.buffer)
+        partial.view.release()
+        return data
+
+    def _timed_out(self, timeout: float | None) -> Timeout:
+        return Timeout(f"no frame from {self.description} within {timeout} s")
+
+    def _fail(self, error: RlayError) -> RlayError:
+        if self._failure is None:
+            self._failure = error
+        return error
+
+    # -- sending ------------------------------------------------------------
+
+    def send(self, payload: Payload) -> None:
+        """Send ``payload`` as one frame.
+
+        >>> connection.send(b"\\x0a\\x00")  # doctest: +SKIP
+        """
+        self._check_usable()
+        if type(payload) is bytes:
+            size = len(payload)
+        else:
+            payload = memoryview(payload).cast("B")
+            size = payload.nbytes
+        check_frame_size(size, self.max_frame_size)
+        self._busy = True
+        try:
+            self._send(payload, size)
+        except ValueError:
+            if self._closed:
+                raise ConnectionClosed(f"the connection to {self.description} is closed") from None
+            raise
+        finally:
+            self._busy = False
+            if self._closed:
+                self._release()
+        if self._eof:
+            raise ConnectionClosed(f"{_EOF} ({self.description})")
+
+    def _send(self, payload: Payload, size: int) -> None:
+        ctrl = self._ctrl
+        cap = self._cap
+        w = self._w
+        padded = _padded(size)
+        if padded > cap - (w - ctrl[self._out + _READ]):
+            self._send_pieces(payload, size)
+            return
+        pos = w & self._mask
+        start = self._out_data + pos
+        mm = self._mm
+        header = _RECORD.pack(size, monotonic_ns())
+        end = pos + _RECORD_SIZE + size
+        if end <= cap and size <= _JOIN_MAX:
+            mm[start : start + _RECORD_SIZE + size] = header + payload  # one copy
+        elif end <= cap:
+            mm[start : start + _RECORD_SIZE] = header
+            mm[start + _RECORD_SIZE : start + _RECORD_SIZE + size] = payload
+        else:
+            mm[start : start + _RECORD_SIZE] = header
+            split = cap - pos - _RECORD_SIZE
+            base = self._out_data
+            with memoryview(payload) as view:
+                mm[start + _RECORD_SIZE : base + cap] = view[:split]
+                mm[base : base + end - cap] = view[split:]
+        self._publish(w + padded)
+
+    def _publish(self, w: int) -> None:
+        """Make the outgoing ring's bytes up to ``w`` visible; wake a sleeping reader."""
+        ctrl = self._ctrl
+        if not _TOTAL_STORE_ORDER:
+            self._fence()
+        self._w = w
+        ctrl[self._out + _WRITE] = w
+        self._fence()  # the counter is visible before the reader's flag is read
+        if ctrl[self._out + _READER_SLEEPS]:
+            self._ring()
+
+    def _send_pieces(self, payload: Payload, size: int) -> None:
+        """Stream a record through the ring as the reader frees room."""
+        deadline = deadline_after(self.send_timeout)
+        header = _RECORD.pack(size, monotonic_ns())
+        padding = bytes(_padded(size) - _RECORD_SIZE - size)
+        try:
+            with memoryview(payload) as view:
+                for part in (memoryview(header), view, memoryview(padding)):
+                    self._write_part(part, deadline)
+        except Timeout:
+            # Part of the record may be out: the ring cannot carry another frame.
+            self.close()
+            raise self._fail(
+                Timeout(
+                    f"{self.description} did not take a frame of {size} bytes within "
+                    f"{self.send_timeout} s; the connection is closed"
+                )
+            ) from None
+
+    def _write_part(self, part: memoryview, deadline: float | None) -> None:
+        ctrl = self._ctrl
+        cap = self._cap
+        mm = self._mm
+        offset = 0
+        total = len(part)
+        while offset < total:
+            free = cap - (self._w - ctrl[self._out + _READ])
+            # Wait for a useful amount of room (the whole header at once).
+            need = min(total - offset, cap // 4)
+            if free < need:
+                self._wait_for_room(need, deadline)
+                continue
+            pos = self._w & self._mask
+            count = min(total - offset, free, cap - pos)
+            start = self._out_data + pos
+            mm[start : start + count] = part[offset : offset + count]
+            offset += count
+            self._publish(self._w + count)
+            self._check_usable()
+
+    def _wait_for_room(self, need: int, deadline: float | None) -> None:
+        ctrl = self._ctrl
+        index = self._out + _READ
+        cap = self._cap
+
+        def ready() -> bool:
+            return bool(cap - (self._w - ctrl[index]) >= need)
+
+        spin_end = monotonic_ns() + (_SPIN_CAP_NS if self._spin_allowed else 0)
+        while not ready():
+            if monotonic_ns() >= spin_end:
+                timed_out = Timeout(f"{self.description} did not read within the send timeout")
+                self._sleep_until(ready, self._out + _WRITER_SLEEPS, deadline, timed_out)
+                return
+            _yield()
+
+    # -- closing ------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection; a second call does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        # shutdown wakes a poll in another thread and tells the peer at once.
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        if not self._busy:
+            self._release()
+
+    def _release(self) -> None:
+        with self._release_lock:
+            if self._released:
+                return
+            self._released = True
+        partial = self._partial
+        if partial is not None:
+            partial.view.release()
+        self._ctrl.release()
+        self._mm.close()
+        self._sock.close()
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` was called."""
+        return self._closed
+
+    def fileno(self) -> int:
+        """The socket's file descriptor (readable when the peer rings or leaves)."""
+        return self._sock.fileno()
+
+    def __enter__(self) -> ShmConnection:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<ShmConnection {self.description} {state}>"
+
+
+class _Partial:
+    """A frame being collected from the ring in pieces."""
+
+    def __init__(self, size: int, padded: int) -> None:
+        self.size = size
+        self.body = padded - _RECORD_SIZE  # bytes after the header, padding included
+        self.received = 0
+        self.buffer = bytearray(size)
+        self.view = memoryview(self.buffer)
+
+
+def deadline_after(timeout: float | None) -> float | None:
+    limit = wait_limit(timeout)
+    return None if limit is None else monotonic() + limit
