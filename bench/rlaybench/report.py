@@ -34,8 +34,8 @@ def label(row: Row) -> str:
 
 
 def _us(x: float) -> str:
-    if x >= 10_000:
-        return f"{x / 1000:,.1f} ms"
+    if x >= 1000:
+        return f"{x / 1000:,.2f} ms"
     return f"{x:,.1f}" if x >= 10 else f"{x:.2f}"
 
 
@@ -292,3 +292,52 @@ def render(rows: list[Row], meta: dict[str, Any]) -> str:
         lines += [f"- {k}: {v}" for k, v in sorted(meta["libraries"].items())]
         lines.append("")
     return "\n".join(lines)
+
+
+def summary_table(rows: list[Row]) -> list[str]:
+    """Compact µs-per-step table over the four payloads (README summary)."""
+    order: list[tuple[str, str, str]] = []
+    for r in rows:
+        key = (r["system"], r["mode"], r["transport"])
+        if r["payload"] in PAYLOADS and key not in order:
+            order.append(key)
+    head = "| system | " + " | ".join(p.label for p in PAYLOADS.values()) + " |"
+    out = [head, "|---|" + "---|" * len(PAYLOADS)]
+    for system, mode, transport in order:
+        cells = []
+        for payload in PAYLOADS:
+            r = find(rows, system=system, mode=mode, transport=transport, payload=payload)
+            cells.append(_us(r["median_us"]) if r else "—")
+        name = label({"system": system, "mode": mode, "transport": transport})
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return out
+
+
+def targets_summary(rows: list[Row]) -> list[str]:
+    """One line per target: met/missed for ClientEnv and ServerEnv over unix."""
+    out = []
+    client, server = targets(rows, "ClientEnv"), targets(rows, "ServerEnv")
+    for (name, ok_c, text_c), (_, ok_s, _text_s) in zip(client, server, strict=True):
+        out.append(f"- {name}: ClientEnv {_verdict(ok_c)}, ServerEnv {_verdict(ok_s)} ({text_c})")
+    return out
+
+
+def update_readme(readme: str, rows: list[Row], meta: dict[str, Any]) -> str:
+    """Replace the text between the results markers of bench/README.md."""
+    begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+    if begin not in readme or end not in readme:
+        return readme
+    body = [
+        begin,
+        f"Run of {meta.get('started', '?')}, load average before/after "
+        f"{meta.get('load_before', '?')} / {meta.get('load_after', '?')}:",
+        "",
+        *summary_table(rows),
+        "",
+        "Targets (rlay over unix; numbers for ClientEnv, both modes in latest.md):",
+        "",
+        *targets_summary(rows),
+        end,
+    ]
+    head, rest = readme.split(begin, 1)
+    return head + "\n".join(body) + rest.split(end, 1)[1]

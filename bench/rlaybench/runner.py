@@ -354,6 +354,9 @@ def main(argv: list[str]) -> int:
     meta["libraries"] = {r["system"]: r["library"] for r in rows if r.get("library")}
     report.add_ratios(rows)
     _write(args.out, rows, meta)
+    if not args.quick and not args.only and args.out == RESULTS:
+        readme = BENCH / "README.md"
+        readme.write_text(report.update_readme(readme.read_text(), rows, meta))
     _log(f"done in {time.time() - t0:.0f} s: {len(rows)} rows in {args.out}")
     return 1 if meta["errors"] and not rows else 0
 
