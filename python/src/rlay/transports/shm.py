@@ -45,10 +45,10 @@ on a busy VM, so the cap covers a peer's wake-up plus a short env step and
 two peers that both slept once settle back into spinning. When replies come
 later than the cap (a human-paced game, a long policy update) the budget
 shrinks to nothing, so waiting costs no CPU. It then sets its ``sleeping``
-flag, checks the counter again and blocks in ``poll`` on the socket. A
+flag, checks the counter again and blocks in ``recv`` on the socket. A
 producer that publishes and sees the flag writes one byte (a doorbell) to
 the socket. Blocked producers of a full ring do the same with the ``writer
-sleeping`` flag. Each sleep is a ``poll`` with a short timeout (1 ms,
+sleeping`` flag. Each sleep is a ``recv`` with a short kernel timeout (1 ms,
 doubling up to 50 ms) after which the counter is checked again, so a lost
 wake-up can only delay a frame, never hang; ``recv(timeout)`` is honoured
 to the millisecond, and end of file on the socket (the peer closed or died)
@@ -69,7 +69,7 @@ placed: releasing and re-acquiring a private ``threading.Lock``, which
 executes locked atomic instructions (full barriers on x86). On other
 processors (e.g. arm64) the same fence is also placed between every copy
 and counter access; that configuration is expected to be correct but is not
-tested here. Either way the timed ``poll`` loop remains the safety net.
+tested here. Either way the timed sleep loop remains the safety net.
 
 Limits: peers must be on the same machine (and in the same container, as
 they share a memory segment and a socket file); the connection is used by

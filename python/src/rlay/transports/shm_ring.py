@@ -11,7 +11,6 @@ import contextlib
 import mmap
 import os
 import platform
-import select
 import socket
 import struct
 import threading
@@ -51,8 +50,8 @@ _ALIGN_MASK = ~(_RECORD_SIZE - 1)
 # a reply that is a little late costs a whole wake-up.
 _SPIN_CAP_NS = 150_000
 _SPIN_FLOOR_NS = 20_000
-_POLL_FIRST_MS = 1.0
-_POLL_MAX_MS = 50.0
+_SLEEP_FIRST_MS = 1.0
+_SLEEP_MAX_MS = 50.0
 _DRAIN_SIZE = 4096
 _JOIN_MAX = 4096  # payloads up to this are joined to their header and copied once
 _DOORBELL = b"\x01"
@@ -66,6 +65,16 @@ _EOF = "peer closed the connection"
 # sched_yield releases the GIL and lets a runnable process on this CPU (the
 # peer, if the scheduler put both here) run before the spin goes on.
 _yield: Callable[[], None] = getattr(os, "sched_yield", lambda: None)
+
+
+_MSG_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+_TIMEVAL = struct.Struct("@ll")
+
+
+def _timeval(milliseconds: float) -> bytes:
+    """A receive timeout for setsockopt; never zero, which would mean forever."""
+    seconds, rest = divmod(milliseconds / 1000.0, 1.0)
+    return _TIMEVAL.pack(int(seconds), max(int(rest * 1e6), 0 if seconds else 1))
 
 
 def _padded(size: int) -> int:
@@ -93,10 +102,11 @@ class ShmConnection:
         self.description = description
         self.max_frame_size = max_frame_size
         self.send_timeout = send_timeout
-        sock.setblocking(False)
+        # Blocking, with a kernel receive timeout: a sleeper waits in recv
+        # itself, which wakes faster than poll followed by recv.
+        sock.setblocking(True)
         self._sock = sock
-        self._poller = select.poll()
-        self._poller.register(sock, select.POLLIN)
+        self._wait_ms = -1.0  # the receive timeout the socket has now
         self._mm = segment
         self._ctrl = memoryview(segment)[:CONTROL_SIZE].cast("Q")
         self._cap = ring_size
@@ -113,7 +123,8 @@ class ShmConnection:
         self._fence_lock = threading.Lock()
         self._fence_lock.acquire()
         mine, theirs = _PID_WORDS[::-1] if listener_side else _PID_WORDS
-        self._ctrl[mine] = os.getpid()
+        self._pid = os.getpid()
+        self._ctrl[mine] = self._pid
         self._peer_pid = theirs
         # Spinning for a peer in this very process only keeps it from the GIL.
         self._spin_allowed = True
@@ -136,25 +147,31 @@ class ShmConnection:
     def _ring(self) -> None:
         """Wake the peer: one byte on the socket (dropped if the buffer is full)."""
         try:
-            self._sock.send(_DOORBELL)
+            self._sock.send(_DOORBELL, _MSG_DONTWAIT)
         except BlockingIOError:
             pass  # the peer has unread doorbells already
         except OSError:
             self._eof = True
 
-    def _drain(self) -> None:
-        """Read pending doorbells; note end of file."""
+    def _block(self, wait_ms: float) -> None:
+        """Sleep in recv until a doorbell, end of file, or ``wait_ms`` milliseconds.
+
+        Reads every pending doorbell at once; notes end of file.
+        """
         try:
-            while True:
+            if wait_ms <= 0.0:
+                data = self._sock.recv(_DRAIN_SIZE, _MSG_DONTWAIT)
+            else:
+                if wait_ms != self._wait_ms:
+                    self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(wait_ms))
+                    self._wait_ms = wait_ms
                 data = self._sock.recv(_DRAIN_SIZE)
-                if not data:
-                    self._eof = True
-                    return
-                if len(data) < _DRAIN_SIZE:
-                    return
-        except BlockingIOError:
+        except (BlockingIOError, TimeoutError, InterruptedError):
             return
         except OSError:
+            self._eof = True
+            return
+        if not data:
             self._eof = True
 
     def _check_usable(self) -> None:
@@ -171,21 +188,20 @@ class ShmConnection:
         ctrl[flag] = 1
         try:
             self._fence()  # the flag is visible before the counter is read again
-            delay = _POLL_FIRST_MS
-            polled = False
+            delay = _SLEEP_FIRST_MS
+            slept = False
             while not ready():
                 self._check_usable()
                 if deadline is None:
                     wait = delay
                 else:
                     remaining = (deadline - monotonic()) * 1000.0
-                    if remaining <= 0.0 and polled:
+                    if remaining <= 0.0 and slept:
                         raise on_timeout
                     wait = min(delay, max(remaining, 0.0))
-                if self._poller.poll(wait):
-                    self._drain()
-                polled = True
-                delay = min(delay * 2.0, _POLL_MAX_MS)
+                self._block(wait)
+                slept = True
+                delay = min(delay * 2.0, _SLEEP_MAX_MS)
         finally:
             ctrl[flag] = 0
 
@@ -267,7 +283,7 @@ class ShmConnection:
         ctrl = self._ctrl
         index = self._in + _WRITE
         started = monotonic_ns()
-        if self._spin_allowed and ctrl[self._peer_pid] == os.getpid():
+        if self._spin_allowed and ctrl[self._peer_pid] == self._pid:
             self._spin_allowed = False
         spin_end = started + (self._spin_ns if self._spin_allowed else 0)
         if deadline is not None:
@@ -471,7 +487,7 @@ class ShmConnection:
         if self._closed:
             return
         self._closed = True
-        # shutdown wakes a poll in another thread and tells the peer at once.
+        # shutdown wakes a recv in another thread and tells the peer at once.
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)
         if not self._busy:
