@@ -33,12 +33,15 @@ WAIT = 10.0
 SMALL_RING = 4096
 MIB = 1024 * 1024
 
-# A peer in another process: dials ADDRESS, then follows its MODE.
+# A peer in another process: dials ADDRESS (with rings of RING bytes), then
+# follows its MODE.
 PEER = """
 import sys, time
-from rlay.transports import connect
+from rlay.address import parse_address
+from rlay.transports.shm import DEFAULT_RING_SIZE, connect_shm
 address, mode = sys.argv[1], sys.argv[2]
-connection = connect(address, side="env", timeout=10.0)
+ring = int(sys.argv[4]) if len(sys.argv) > 4 else DEFAULT_RING_SIZE
+connection = connect_shm(parse_address(address), timeout=10.0, ring_size=ring)
 if mode == "echo":  # echo frames, after DELAY seconds each, until b"stop"
     delay = float(sys.argv[3])
     while (frame := connection.recv(timeout=30.0)) != b"stop":
@@ -334,6 +337,22 @@ def test_a_fast_peer_in_another_process(listener: ShmListener) -> None:
             for _ in range(50 if size < MIB else 2):
                 connection.send(payload)
                 assert connection.recv(timeout=WAIT) == payload
+        connection.send(b"stop")
+        assert peer.wait(WAIT) == 0
+        connection.close()
+
+
+def test_frames_of_every_size_through_a_small_ring_to_another_process(
+    listener: ShmListener,
+) -> None:
+    """Spinning peers, records that wrap, and records larger than the ring, mixed."""
+    sizes = [0, 1, 100, 4000, 4096, 5000, 20_000, 64, 15, 17, *range(0, 9000, 333)]
+    with reaped(spawn(listener.address, "echo", "0", str(SMALL_RING))) as peer:
+        connection = listener.accept(timeout=WAIT)
+        for round_, size in enumerate(sizes * 3):
+            payload = bytes([round_ % 256]) * size + os.urandom(min(size, 8))
+            connection.send(payload)
+            assert connection.recv(timeout=WAIT) == payload
         connection.send(b"stop")
         assert peer.wait(WAIT) == 0
         connection.close()
