@@ -139,13 +139,22 @@ def _env() -> dict[str, str]:
 # ------------------------------------------------------------------------------ plan
 
 
-def _plan(args: argparse.Namespace, peers: dict[str, dict[str, str]], desc: str) -> Plan:
+def _plan(
+    args: argparse.Namespace,
+    peers: dict[str, dict[str, str]] | None,
+    desc: str,
+    *,
+    own: bool = True,
+) -> Plan:
+    """The cases: limits, rlay and the conformance peers when ``own``; the peers' shapes
+    when ``peers`` is given (their venvs' states)."""
     plan = Plan()
     main_py = sys.executable
     timing = _timing_args(args)
     rlay_problem, transports = _rlay_status(main_py)
 
     def peer_py(name: str) -> str | None:
+        assert peers is not None
         return str(venvs.python_of(name)) if peers[name].get("ok") == "yes" else None
 
     def add(name: str, module: str, python: str, payload: str, *extra: str) -> None:
@@ -153,38 +162,49 @@ def _plan(args: argparse.Namespace, peers: dict[str, dict[str, str]], desc: str)
 
     for payload in PAYLOADS:
         batched = PAYLOADS[payload].batched
-        add("in-process", "rlaybench.cases.inproc", main_py, payload)
-        for transport in ("unix", "tcp"):
-            add(
-                f"raw/{transport}",
-                "rlaybench.cases.raw",
-                main_py,
-                payload,
-                "--transport",
-                transport,
-            )
-        if rlay_problem:
-            plan.omit("rlay", payload, f"rlay is not usable here: {rlay_problem}", "loopback")
-        else:
-            add("rlay/loopback", "rlaybench.cases.rlay_loopback", main_py, payload)
-        for mode in ("ClientEnv", "ServerEnv"):
-            for transport in transports or ["unix", "tcp", "grpc"]:
-                if rlay_problem:
-                    plan.omit(
-                        "rlay", payload, f"rlay is not usable here: {rlay_problem}", mode, transport
-                    )
-                    continue
-                add(f"rlay/{mode}/{transport}", "rlaybench.cases.rlay_case", main_py, payload,
-                    "--mode", mode, "--transport", transport)  # fmt: skip
+        if own:
+            _plan_own(plan, add, payload, main_py, rlay_problem, transports)
+        if peers is None:
+            continue
         if args.quick and payload != "cartpole":
             plan.omit("peers", payload, "--quick runs the peers with the 4-float payload only")
         else:
             _plan_peers(plan, add, peers, peer_py, payload, batched, desc, main_py)
-    _plan_conformance_peers(plan, add, args.quick)
+    if own:
+        _plan_conformance_peers(plan, add, args.quick)
     pattern = re.compile(args.only) if args.only else None
     if pattern is not None:
         plan.cases = [c for c in plan.cases if pattern.search(f"{c.name}/{c.payload}")]
     return plan
+
+
+def _plan_own(
+    plan: Plan, add: Any, payload: str, main_py: str, rlay_problem: str, transports: list[str]
+) -> None:
+    """The limits and rlay's own rows for one payload."""
+    add("in-process", "rlaybench.cases.inproc", main_py, payload)
+    for transport in ("unix", "tcp"):
+        add(
+            f"raw/{transport}",
+            "rlaybench.cases.raw",
+            main_py,
+            payload,
+            "--transport",
+            transport,
+        )
+    if rlay_problem:
+        plan.omit("rlay", payload, f"rlay is not usable here: {rlay_problem}", "loopback")
+    else:
+        add("rlay/loopback", "rlaybench.cases.rlay_loopback", main_py, payload)
+    for mode in ("ClientEnv", "ServerEnv"):
+        for transport in transports or ["unix", "tcp", "grpc"]:
+            if rlay_problem:
+                plan.omit(
+                    "rlay", payload, f"rlay is not usable here: {rlay_problem}", mode, transport
+                )
+                continue
+            add(f"rlay/{mode}/{transport}", "rlaybench.cases.rlay_case", main_py, payload,
+                "--mode", mode, "--transport", transport)  # fmt: skip
 
 
 def _plan_peers(plan: Plan, add: Any, peers: Any, peer_py: Any, payload: str, batched: bool,
@@ -324,15 +344,44 @@ def main(argv: list[str]) -> int:
         "load_before": _loadavg(),
         "command": "python bench/run.py " + " ".join(argv),
     }
-    peers = _setup_peers(args)
-    desc = _descriptors(peers)
-    plan = _plan(args, peers, desc)
+    meta["omitted"], meta["errors"] = [], []
+    rows: list[dict[str, Any]] = []
+    desc = ""
+    if args.quick:
+        # The smoke run builds missing venvs while it measures its own rows, then runs
+        # the peers: the first run on a fresh machine stays short too.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            setup = pool.submit(_setup_peers, args)
+            _run_plan(_plan(args, None, "", own=True), args, rows, meta)
+            peers = setup.result()
+        desc = _descriptors(peers)
+        _run_plan(_plan(args, peers, desc, own=False), args, rows, meta)
+    else:
+        peers = _setup_peers(args)
+        desc = _descriptors(peers)
+        _run_plan(_plan(args, peers, desc), args, rows, meta)
     meta["venvs"] = {
         k: {"ok": v.get("ok"), "reason": v.get("reason", "")} for k, v in peers.items()
     }
-    meta["omitted"], meta["errors"] = list(plan.omitted), []
+    if desc:
+        Path(desc).unlink(missing_ok=True)
+    meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    meta["load_after"] = _loadavg()
+    meta["libraries"] = {r["system"]: r["library"] for r in rows if r.get("library")}
+    report.add_ratios(rows)
+    _write(args.out, rows, meta)
+    if not args.quick and not args.only and args.out == RESULTS:
+        readme = BENCH / "README.md"
+        readme.write_text(report.update_readme(readme.read_text(), rows, meta))
+    _log(f"done in {time.time() - t0:.0f} s: {len(rows)} rows in {args.out}")
+    return 1 if meta["errors"] and not rows else 0
+
+
+def _run_plan(
+    plan: Plan, args: argparse.Namespace, rows: list[dict[str, Any]], meta: dict[str, Any]
+) -> None:
+    meta["omitted"] += plan.omitted
     case_timeout = 90.0 if args.quick else 240.0
-    rows: list[dict[str, Any]] = []
     for i, case in enumerate(plan.cases, 1):
         started = time.monotonic()
         got, skips, error = _run_case(case, case_timeout)
@@ -347,18 +396,6 @@ def main(argv: list[str]) -> int:
             meta["errors"].append(
                 {"system": case.name, "payload": case.payload, "reason": "failed: " + error}
             )
-    if desc:
-        Path(desc).unlink(missing_ok=True)
-    meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    meta["load_after"] = _loadavg()
-    meta["libraries"] = {r["system"]: r["library"] for r in rows if r.get("library")}
-    report.add_ratios(rows)
-    _write(args.out, rows, meta)
-    if not args.quick and not args.only and args.out == RESULTS:
-        readme = BENCH / "README.md"
-        readme.write_text(report.update_readme(readme.read_text(), rows, meta))
-    _log(f"done in {time.time() - t0:.0f} s: {len(rows)} rows in {args.out}")
-    return 1 if meta["errors"] and not rows else 0
 
 
 def _write(out: Path, rows: list[dict[str, Any]], meta: dict[str, Any]) -> None:

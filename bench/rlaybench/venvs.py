@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import venv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-VENV_ROOT = Path(__file__).resolve().parent.parent / ".venvs"
+# RLAYBENCH_VENVS moves them (e.g. to time a build from nothing).
+VENV_ROOT = Path(
+    os.environ.get("RLAYBENCH_VENVS") or Path(__file__).resolve().parent.parent / ".venvs"
+)
 INSTALL_TIMEOUT = 900.0
 
 
