@@ -86,6 +86,8 @@ def forward_args(args: argparse.Namespace, **overrides: str) -> list[str]:
 
 def _proc_table() -> dict[int, tuple[int, float, float]]:
     """pid -> (ppid, user cpu seconds, system cpu seconds) for every process we can read."""
+    if not os.path.isdir("/proc"):
+        return _psutil_table()
     table: dict[int, tuple[int, float, float]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -102,6 +104,20 @@ def _proc_table() -> dict[int, tuple[int, float, float]]:
             int(fields[11]) / _CLK_TCK,
             int(fields[12]) / _CLK_TCK,
         )
+    return table
+
+
+def _psutil_table() -> dict[int, tuple[int, float, float]]:
+    """The same table without /proc (macOS): psutil, or nothing when it is missing."""
+    try:
+        import psutil
+    except ImportError:
+        return {}
+    table: dict[int, tuple[int, float, float]] = {}
+    for proc in psutil.process_iter(["ppid", "cpu_times"]):
+        times = proc.info["cpu_times"]
+        if times is not None:
+            table[proc.pid] = (proc.info["ppid"], times.user, times.system)
     return table
 
 
