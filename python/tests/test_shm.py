@@ -115,9 +115,18 @@ def shm_names() -> set[str]:
 
 
 def mapped_segments() -> int:
-    """How many of our segments this process maps (Linux: /proc/self/maps)."""
-    with open("/proc/self/maps") as maps:
-        return sum("rlay-shm" in line for line in maps)
+    """How many of our segments this process maps (-1 where /proc/self/maps is missing)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            return sum("rlay-shm" in line for line in maps)
+    except OSError:
+        return -1
+
+
+def assert_mapped(expected: int) -> None:
+    """Check the count of mapped segments where the system can tell (Linux)."""
+    if expected >= 0:
+        assert mapped_segments() == expected
 
 
 # -- addresses ------------------------------------------------------------------------
@@ -395,7 +404,7 @@ def test_killed_peer_while_receiving(listener: ShmListener) -> None:
             connection.send(b"anyone?")
         connection.close()
     assert shm_names() <= before
-    assert mapped_segments() == mapped
+    assert_mapped(mapped)
 
 
 def test_killed_peer_while_sending_into_a_full_ring(listener: ShmListener) -> None:
@@ -409,19 +418,19 @@ def test_killed_peer_while_sending_into_a_full_ring(listener: ShmListener) -> No
             connection.send(bytes(8 * MIB))  # the peer never reads it
         timer.join()
         connection.close()
-    assert mapped_segments() == mapped
+    assert_mapped(mapped)
 
 
 def test_nothing_is_left_after_close(listener: ShmListener) -> None:
     before, mapped = shm_names(), mapped_segments()
     dialled, accepted = pair(listener)
     exchange(dialled, accepted, b"x" * 1000)
-    assert mapped_segments() == mapped + 2  # both ends live in this process
+    assert_mapped(mapped + 2 if mapped >= 0 else -1)  # both ends live in this process
     dialled.close()
-    assert mapped_segments() == mapped + 1
+    assert_mapped(mapped + 1 if mapped >= 0 else -1)
     accepted.close()
     assert shm_names() <= before
-    assert mapped_segments() == mapped
+    assert_mapped(mapped)
     path = listener.address[len("shm://") :]
     listener.close()
     assert not os.path.exists(path)
