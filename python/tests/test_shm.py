@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,7 +21,7 @@ import pytest
 import rlay
 from rlay.address import parse_address
 from rlay.errors import ConnectionClosed, FrameTooLarge, InvalidAddress, Timeout
-from rlay.transports import connect, listen, shm_ring
+from rlay.transports import listen, shm_ring
 from rlay.transports import shm as shm_module
 from rlay.transports.shm import ShmConnection, ShmListener, connect_shm
 
@@ -193,6 +194,39 @@ def test_records_wrap_around_the_ring(listener: ShmListener) -> None:
     accepted.close()
 
 
+def segment_rss_kib() -> int:
+    """Resident KiB of our segments in this process (-1 without /proc/self/smaps)."""
+    try:
+        with open("/proc/self/smaps") as smaps:
+            lines = smaps.read().splitlines()
+    except OSError:
+        return -1
+    total, inside = 0, False
+    for line in lines:
+        if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):  # a mapping's first line
+            inside = "rlay-shm" in line
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def test_request_reply_traffic_keeps_to_the_first_pages(listener: ShmListener) -> None:
+    """An empty ring starts over at its beginning: 4 MiB of small frames touch < 1 MiB."""
+    rss = segment_rss_kib()
+    dialled, accepted = pair(listener)  # 16 MiB rings
+    frame = os.urandom(1000)
+    for _ in range(2000):
+        dialled.send(frame)
+        assert accepted.recv(timeout=WAIT) == frame
+        accepted.send(frame)
+        assert dialled.recv(timeout=WAIT) == frame
+    if rss >= 0:
+        # Both ends are mapped here, so each touched page counts twice.
+        assert segment_rss_kib() - rss < 1024
+    dialled.close()
+    accepted.close()
+
+
 def test_64_mib_frames_both_ways(listener: ShmListener) -> None:
     dialled, accepted = pair(listener)
     payload = os.urandom(64 * MIB)
@@ -239,13 +273,18 @@ def test_many_small_frames_both_ways_at_once(listener: ShmListener) -> None:
 def test_frame_too_large_for_the_receiver_streams_no_further(listener: ShmListener) -> None:
     small = listen(f"{listener.address}-small", side="env", max_frame_size=1000)
     try:
-        dialled = connect(small.address, side="agent", timeout=WAIT, max_frame_size=10 * MIB)
+        dialled = connect_shm(
+            parse_address(small.address),
+            timeout=WAIT,
+            max_frame_size=10 * MIB,
+            ring_size=SMALL_RING,
+        )
         accepted = small.accept(timeout=WAIT)
         sent: list[BaseException] = []
 
         def send_big() -> None:
             try:
-                dialled.send(b"z" * (3 * MIB))  # larger than the ring: it waits for room
+                dialled.send(b"z" * (3 * MIB))  # far larger than the ring: it waits for room
             except BaseException as error:
                 sent.append(error)
 
@@ -409,7 +448,7 @@ def test_killed_peer_while_receiving(listener: ShmListener) -> None:
 
 def test_killed_peer_while_sending_into_a_full_ring(listener: ShmListener) -> None:
     mapped = mapped_segments()
-    with reaped(spawn(listener.address, "hold")) as peer:
+    with reaped(spawn(listener.address, "hold", "0", str(SMALL_RING))) as peer:
         connection = listener.accept(timeout=WAIT)
         assert connection.recv(timeout=WAIT) == b"ready"
         timer = threading.Timer(0.3, peer.send_signal, args=(signal.SIGKILL,))

@@ -34,7 +34,10 @@ wrapped; each on its own cache line). A frame is a record: a 16-byte header
 payload, padded to 16 bytes. A record that fits the free space is written
 with one or two copies and published by one store of ``write``; larger
 records, up to the maximum frame size, stream through the ring in pieces
-while the consumer drains it.
+while the consumer drains it. A producer that finds its ring empty past
+its first 64 KiB writes a rewind marker and starts over at the beginning,
+so request/reply traffic keeps to the first pages: a ring is 16 MiB of
+address space by default, but memory is only used as large frames need it.
 
 *Waiting.* A receiver first spins on the ``write`` counter, calling
 ``sched_yield`` between checks (a peer the scheduler put on the same CPU
@@ -72,13 +75,14 @@ and counter access; that configuration is expected to be correct but is not
 tested here. Either way the timed sleep loop remains the safety net.
 
 Limits: peers must be on the same machine (and in the same container, as
-they share a memory segment and a socket file); the connection is used by
-one thread at a time, like every connection; frames larger than the ring
-(1 MiB per direction by default, see ``ring_size`` of :func:`connect_shm`)
-are copied through it in pieces, at memory speed but with a wake-up per
-ring-full; the socket file is needed only to meet, and an accepted peer
-that does not greet within 2 s is dropped (``accept`` may overrun its
-timeout by that much). Needs descriptor passing (Linux, macOS, the BSDs).
+they share a memory segment and a socket file); only the Python binding
+speaks shm:// so far (engines dial tcp:// or unix://); the connection is
+used by one thread at a time, like every connection; frames larger than
+the ring (16 MiB per direction by default, see ``ring_size`` of
+:func:`connect_shm`) are copied through it in pieces, with a wake-up per
+ring-full; an accepted peer that does not greet within 2 s is dropped
+(``accept`` may overrun its timeout by that much). Needs descriptor passing
+(Linux, macOS, the BSDs).
 """
 
 from __future__ import annotations
@@ -126,7 +130,7 @@ __all__ = [
 ]
 
 #: Bytes of each ring (one per direction) unless the dialer asks otherwise.
-DEFAULT_RING_SIZE = 1 << 20
+DEFAULT_RING_SIZE = 16 << 20
 _MIN_RING_SIZE = 4096
 _MAX_RING_SIZE = 1 << 30
 

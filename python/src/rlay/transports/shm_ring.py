@@ -54,6 +54,9 @@ _SLEEP_FIRST_MS = 1.0
 _SLEEP_MAX_MS = 50.0
 _DRAIN_SIZE = 4096
 _JOIN_MAX = 4096  # payloads up to this are joined to their header and copied once
+# A record length that means "continue at the ring's beginning".
+_REWIND = 0xFFFFFFFFFFFFFFFF
+_REWIND_AFTER = 64 * 1024  # an empty ring is rewound past this offset (or half the ring)
 _DOORBELL = b"\x01"
 
 # Where stores are not kept in order (anything but x86), copies and counters
@@ -111,6 +114,7 @@ class ShmConnection:
         self._ctrl = memoryview(segment)[:CONTROL_SIZE].cast("Q")
         self._cap = ring_size
         self._mask = ring_size - 1
+        self._rewind_after = min(_REWIND_AFTER, ring_size // 2)
         out_channel, in_channel = (1, 0) if listener_side else (0, 1)
         self._out = _channel_base(out_channel)
         self._in = _channel_base(in_channel)
@@ -245,6 +249,14 @@ class ShmConnection:
         pos = r & self._mask
         start = self._in_data + pos
         size, _ = _RECORD.unpack_from(self._mm, start)
+        if size == _REWIND:
+            # The writer started over at the ring's beginning; the record follows
+            # there, published with this marker.
+            r += self._cap - pos
+            self._r = r
+            pos = 0
+            start = self._in_data
+            size, _ = _RECORD.unpack_from(self._mm, start)
         if size > self.max_frame_size:
             raise self._fail(FrameTooLarge(size, self.max_frame_size))
         padded = _padded(size)
@@ -391,13 +403,23 @@ class ShmConnection:
         cap = self._cap
         w = self._w
         padded = _padded(size)
-        if padded > cap - (w - ctrl[self._out + _READ]):
+        read = ctrl[self._out + _READ]
+        if padded > cap - (w - read):
             self._send_pieces(payload, size)
             return
         pos = w & self._mask
-        start = self._out_data + pos
         mm = self._mm
-        header = _RECORD.pack(size, monotonic_ns())
+        stamp = monotonic_ns()
+        if w == read and pos > self._rewind_after and padded <= pos:
+            # The ring is empty: start over at its beginning, so that small
+            # frames keep to the first pages and the rest is never touched.
+            mm[self._out_data + pos : self._out_data + pos + _RECORD_SIZE] = _RECORD.pack(
+                _REWIND, stamp
+            )
+            w += cap - pos
+            pos = 0
+        start = self._out_data + pos
+        header = _RECORD.pack(size, stamp)
         end = pos + _RECORD_SIZE + size
         if end <= cap and size <= _JOIN_MAX:
             mm[start : start + _RECORD_SIZE + size] = header + payload  # one copy
