@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     cmd += ["-o", out, "--", sys.executable, "-m", f"rlaybench.cases.{case}"]
     cmd += ["--payload", args.payload, "--mode", args.mode, "--transport", args.transport]
     cmd += ["--reps", "1", "--rep-seconds", str(args.seconds)]
-    env = {**os.environ, "PYTHONPATH": str(harness.BENCH_DIR)}
+    path = os.pathsep.join(p for p in (str(harness.BENCH_DIR), os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "PYTHONPATH": path}
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     rows = [
         json.loads(line[len(harness.RESULT_TAG) :])

@@ -101,7 +101,9 @@ def _agent(args: argparse.Namespace, payload: Payload) -> tuple[Any, harness.Sid
 
 
 def driver(args: argparse.Namespace, payload: Payload) -> None:
-    os.environ["PYTHONPATH"] = str(harness.BENCH_DIR)  # for a launched env side
+    # for a launched env side: it imports rlaybench too
+    path = os.environ.get("PYTHONPATH", "")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(harness.BENCH_DIR), path) if p)
     env, side = _agent(args, payload)
     try:
         env.reset(seed=0)
