@@ -20,7 +20,7 @@ import pytest
 
 import rlay
 from rlay.address import parse_address
-from rlay.errors import ConnectionClosed, FrameTooLarge, InvalidAddress, Timeout
+from rlay.errors import ConnectionClosed, FrameTooLarge, InvalidAddress, ProtocolError, Timeout
 from rlay.transports import listen, shm_ring
 from rlay.transports import shm as shm_module
 from rlay.transports.shm import ShmConnection, ShmListener, connect_shm
@@ -341,6 +341,19 @@ def test_send_timeout_when_the_peer_does_not_read(listener: ShmListener) -> None
         dialled.send(bytes(10 * SMALL_RING))
     with pytest.raises(ConnectionClosed):
         dialled.send(b"x")
+    accepted.close()
+
+
+def test_a_corrupt_ring_is_a_protocol_error(listener: ShmListener) -> None:
+    dialled, accepted = pair(listener, ring_size=SMALL_RING)
+    exchange(dialled, accepted, b"fine")
+    # A peer that scribbles over its counter: more bytes than the ring holds.
+    dialled._ctrl[dialled._out + shm_ring._WRITE] = 10 * SMALL_RING
+    with pytest.raises(ProtocolError, match="corrupt"):
+        accepted.recv(timeout=WAIT)
+    with pytest.raises(ProtocolError):
+        accepted.recv(timeout=WAIT)
+    dialled.close()
     accepted.close()
 
 

@@ -261,7 +261,7 @@ class ShmConnection:
             raise self._fail(FrameTooLarge(size, self.max_frame_size))
         padded = _padded(size)
         available = written - r
-        if available > self._cap:
+        if available < _RECORD_SIZE or available > self._cap:
             raise self._fail(ProtocolError(f"corrupt shared-memory ring ({self.description})"))
         if available < padded:
             if deadline is None:
@@ -341,7 +341,7 @@ class ShmConnection:
                         self._timed_out(timeout),
                     )
                     continue
-                if available > self._cap:
+                if available < 0 or available > self._cap:
                     raise self._fail(
                         ProtocolError(f"corrupt shared-memory ring ({self.description})")
                     )
