@@ -68,10 +68,14 @@ def listener(where: str) -> Iterator[ShmListener]:
     opened.close()
 
 
-def pair(listener: ShmListener, ring_size: int = shm_module.DEFAULT_RING_SIZE, **options: int):  # type: ignore[no-untyped-def]
-    dialled = connect_shm(
-        parse_address(listener.address), timeout=WAIT, ring_size=ring_size, **options
-    )
+def pair(
+    listener: ShmListener,
+    ring_size: int = shm_module.DEFAULT_RING_SIZE,
+    send_timeout: float | None = 30.0,
+) -> tuple[ShmConnection, ShmConnection]:
+    """A dialled and an accepted connection, in this process (so neither spins)."""
+    address = parse_address(listener.address)
+    dialled = connect_shm(address, timeout=WAIT, ring_size=ring_size, send_timeout=send_timeout)
     accepted = listener.accept(timeout=WAIT)
     return dialled, accepted
 
@@ -336,7 +340,7 @@ def test_timeout_in_the_middle_of_a_large_frame_keeps_the_stream(
 
 
 def test_send_timeout_when_the_peer_does_not_read(listener: ShmListener) -> None:
-    dialled, accepted = pair(listener, ring_size=SMALL_RING, send_timeout=0.3)  # type: ignore[arg-type]
+    dialled, accepted = pair(listener, ring_size=SMALL_RING, send_timeout=0.3)
     with pytest.raises(Timeout, match="did not take a frame"):
         dialled.send(bytes(10 * SMALL_RING))
     with pytest.raises(ConnectionClosed):
