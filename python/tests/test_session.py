@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import resource
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -248,3 +250,27 @@ def test_an_action_outside_a_discrete_space_is_invalid(opener: Opener, mode: str
     assert caught.value.code == "INVALID_ARGUMENT"
     obs, *_ = env.step(0)
     assert obs[1] == 1.0  # the refused step changed nothing
+
+
+def _peak_resident_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1e6 if sys.platform == "darwin" else peak / 1e3  # bytes there, KiB here
+
+
+def test_long_sessions_do_not_grow_memory(short_dir: str) -> None:
+    # Reusing upb messages across frames grew both sides by about 1 KB per step.
+    with rlay.serve("CartPole-v1", f"unix://{short_dir}/mem.sock") as host:
+        host.start()
+        with rlay.ClientEnv(host.address, timeout=TIMEOUT) as env:
+            env.reset(seed=0)
+
+            def run(steps: int) -> None:
+                for _ in range(steps):
+                    _, _, terminated, truncated, _ = env.step(0)
+                    if terminated or truncated:
+                        env.reset()
+
+            run(2_000)  # warm up allocators and caches
+            before = _peak_resident_mb()
+            run(20_000)
+            assert _peak_resident_mb() - before < 5.0

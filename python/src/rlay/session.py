@@ -236,11 +236,9 @@ class AgentSession:
         self._connection: Connection | None = connection
         self.timeout = timeout
         self._on_lost = on_lost
-        # Reused for every command: the step path allocates as little as possible.
-        self._request = session_pb2.SessionRequest()
-        self._step_request = session_pb2.SessionRequest()
-        self._step_actions = self._step_request.step.actions
-        self._response = session_pb2.SessionResponse()
+        # Every frame gets a fresh message: upb keeps a message's memory in an arena
+        # that only grows, so a reused message leaks (about 1 KB per step, a frame's
+        # size per step for large observations) and makes every step fault in pages.
         self._description: EnvDescription | None = None
 
     @property
@@ -257,8 +255,7 @@ class AgentSession:
 
     def hello(self, *, token: str | None = None, render_mode: str | None = None) -> EnvDescription:
         """Send the agent's hello and check the env's; returns the env's description."""
-        request = self._request
-        request.Clear()
+        request = session_pb2.SessionRequest()
         hello = request.hello
         hello.protocol_version.major, hello.protocol_version.minor = PROTOCOL_VERSION
         hello.implementation = IMPLEMENTATION
@@ -266,7 +263,7 @@ class AgentSession:
         hello.capabilities[:] = list(CAPABILITIES)
         hello.token = token or ""
         hello.render_mode = render_mode or ""
-        reply = self._roundtrip("hello").hello
+        reply = self._roundtrip("hello", request).hello
         major, minor = reply.protocol_version.major, reply.protocol_version.minor
         if major != PROTOCOL_VERSION[0]:
             self._drop()
@@ -290,8 +287,7 @@ class AgentSession:
         """Reset sub-environments: one seed per sub-env (None = unseeded) and a mask."""
         description = self.description
         n = description.num_envs
-        request = self._request
-        request.Clear()
+        request = session_pb2.SessionRequest()
         reset = request.reset
         reset.SetInParent()
         if seeds is not None:
@@ -309,7 +305,7 @@ class AgentSession:
             if len(mask) != n:
                 raise InvalidValue(f"mask: expected {n} entries, got {len(mask)}")
             reset.mask[:] = [bool(m) for m in mask]
-        reply = self._roundtrip("reset").reset
+        reply = self._roundtrip("reset", request).reset
         observations = self._decode_batch(description.observation_space, reply.observations, n)
         return ResetResult(observations, self._decode_infos(reply.infos, n))
 
@@ -319,9 +315,9 @@ class AgentSession:
         if description is None:
             raise RlayError("the handshake has not happened yet; call hello() first")
         n = description.num_envs
-        # A request used for steps only: fill_batch overwrites its one field.
-        fill_batch(self._step_actions, description.action_space, actions, n, path="actions")
-        reply = self._roundtrip("step", self._step_request).step
+        request = session_pb2.SessionRequest()
+        fill_batch(request.step.actions, description.action_space, actions, n, path="actions")
+        reply = self._roundtrip("step", request).step
         try:
             observations = decode_batch(
                 description.observation_space, reply.observations, n, path="observations"
@@ -339,21 +335,19 @@ class AgentSession:
 
     def render(self) -> list[Any]:
         """One frame per sub-environment (None where the env renders nothing)."""
-        request = self._request
-        request.Clear()
+        request = session_pb2.SessionRequest()
         request.render.SetInParent()
-        reply = self._roundtrip("render").render
+        reply = self._roundtrip("render", request).render
         return [decode_value(frame) for frame in reply.frames]
 
     def call(self, name: str, value: Any = None) -> Any:
         """Run the env's named command ``name`` with ``value``; returns its result."""
-        request = self._request
-        request.Clear()
+        request = session_pb2.SessionRequest()
         call = request.call
         call.name = name
         if value is not None:
             fill_value(call.value, value)
-        reply = self._roundtrip("call").call
+        reply = self._roundtrip("call", request).call
         return decode_value(reply.value) if reply.HasField("value") else None
 
     def close(self) -> None:
@@ -361,11 +355,10 @@ class AgentSession:
         if self._connection is None:
             return
         if self._description is not None:
-            request = self._request
-            request.Clear()
+            request = session_pb2.SessionRequest()
             request.close.SetInParent()
             try:
-                self._roundtrip("close")
+                self._roundtrip("close", request)
             except RlayError as error:
                 logger.debug("closing the session: %s", error)
         self._drop()
@@ -373,20 +366,19 @@ class AgentSession:
     # -- plumbing --------------------------------------------------------------------
 
     def _roundtrip(
-        self, expected: str, request: session_pb2.SessionRequest | None = None
+        self, expected: str, request: session_pb2.SessionRequest
     ) -> session_pb2.SessionResponse:
         connection = self._connection
         if connection is None:
             raise ConnectionClosed("the session is closed")
         try:
-            connection.send((request or self._request).SerializeToString())
+            connection.send(request.SerializeToString())
             data = connection.recv(self.timeout)
         except (ConnectionClosed, Timeout) as error:
             self._lost(error)
             raise
-        response = self._response
         try:
-            response.ParseFromString(data)
+            response = session_pb2.SessionResponse.FromString(data)
         except DecodeError as error:
             self._drop()
             raise ProtocolError(f"could not decode the env's {expected} reply: {error}") from error
@@ -535,9 +527,7 @@ class EnvSession:
         self.hello_timeout = hello_timeout
         self.idle_timeout = idle_timeout
         self._name = name or getattr(connection, "description", "") or "connection"
-        self._request = session_pb2.SessionRequest()
-        self._response = session_pb2.SessionResponse()
-        self._step_response = session_pb2.SessionResponse()
+        # Fresh messages for every frame (see AgentSession: reused upb messages leak).
         self._description: EnvDescription | None = None
         self._opened = False
         #: Why the session ended, or None after the agent's close (see :meth:`run`).
@@ -613,28 +603,18 @@ class EnvSession:
         try:
             self._opened = True
             self._description = self._backend.open(hello.render_mode or None)
-            response = self._response
-            response.Clear()
+            response = session_pb2.SessionResponse()
             reply = response.hello
             reply.protocol_version.major, reply.protocol_version.minor = PROTOCOL_VERSION
             reply.implementation = IMPLEMENTATION
             reply.implementation_version = __version__
             reply.capabilities[:] = list(CAPABILITIES)
             self._description.fill_proto(reply.env_spec)
-            self._prepare_step_response(self._description.num_envs)
         except Exception as error:
             code, message = _classify(error)
             self._fatal(code, f"could not open the env: {message}")
             raise _EndSession from None
         self._send(response)
-
-    def _prepare_step_response(self, n: int) -> None:
-        step = self._step_response.step
-        step.rewards.dtype = tensor_pb2.DTYPE_FLOAT64
-        step.rewards.shape[:] = [n]
-        for flags in (step.terminated, step.truncated):
-            flags.dtype = tensor_pb2.DTYPE_BOOL
-            flags.shape[:] = [n]
 
     # -- commands ------------------------------------------------------------------------
 
@@ -648,12 +628,7 @@ class EnvSession:
                 f"unexpected {kind or 'empty'} message after the handshake",
             )
             raise _EndSession
-        if kind == "step":
-            # The step reply is reused as is: its fixed parts (dtypes, shapes) stay set.
-            response = self._step_response
-        else:
-            response = self._response
-            response.Clear()
+        response = session_pb2.SessionResponse()
         try:
             handler(self, request, response)
         except _EndSession:
@@ -665,8 +640,7 @@ class EnvSession:
                 raise _EndSession from None
             if code == session_pb2.ERROR_CODE_ENV:
                 logger.warning("%s: the env raised during %s: %s", self._name, kind, message)
-            response = self._response
-            response.Clear()
+            response = session_pb2.SessionResponse()
             response.error.code = code
             response.error.message = message
         self._send(response)
@@ -710,14 +684,11 @@ class EnvSession:
             n,
             path="observations",
         )
-        reply.rewards.data = _column(result.rewards, _F64_LE, n, "rewards")
-        reply.terminated.data = _column(result.terminated, np.bool_, n, "terminated")
-        reply.truncated.data = _column(result.truncated, np.bool_, n, "truncated")
-        if reply.infos:
-            del reply.infos[:]
+        _fill_column(reply.rewards, tensor_pb2.DTYPE_FLOAT64, result.rewards, _F64_LE, n, "rewards")
+        for name in ("terminated", "truncated"):
+            flags = getattr(result, name)
+            _fill_column(getattr(reply, name), tensor_pb2.DTYPE_BOOL, flags, _BOOL, n, name)
         _fill_infos(reply.infos, result.infos)
-        if reply.finals:
-            del reply.finals[:]
         for final in result.finals:
             entry = reply.finals.add()
             entry.index = final.index
@@ -767,12 +738,10 @@ class EnvSession:
 
     def _receive(self, timeout: float | None) -> session_pb2.SessionRequest:
         data = self._connection.recv(timeout)
-        request = self._request
         try:
-            request.ParseFromString(data)
+            return session_pb2.SessionRequest.FromString(data)
         except DecodeError as error:
             raise ProtocolError(f"could not decode a request frame: {error}") from error
-        return request
 
     def _send(self, response: session_pb2.SessionResponse) -> None:
         self._connection.send(response.SerializeToString())
@@ -783,8 +752,7 @@ class EnvSession:
             logger.warning(
                 "%s: %s: %s; closing the connection", self._name, error_code_name(code), message
             )
-        response = self._response
-        response.Clear()
+        response = session_pb2.SessionResponse()
         response.error.code = code
         response.error.message = message
         with contextlib.suppress(RlayError, OSError):
@@ -802,6 +770,15 @@ def _column(values: Any, dtype: Any, n: int, name: str) -> bytes:
     if array.shape != (n,):
         raise RlayError(f"the env returned {name} of shape {array.shape}; expected ({n},)")
     return array.tobytes()
+
+
+def _fill_column(
+    tensor: tensor_pb2.Tensor, code: int, values: Any, dtype: Any, n: int, name: str
+) -> None:
+    """A per-sub-env column (rewards, flags) as a [n] tensor."""
+    tensor.dtype = code  # type: ignore[assignment]
+    tensor.shape.append(n)
+    tensor.data = _column(values, dtype, n, name)
 
 
 def _read_column(tensor: tensor_pb2.Tensor, code: int, dtype: np.dtype[Any], n: int) -> Any:
