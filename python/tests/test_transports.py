@@ -44,6 +44,8 @@ KINDS = {
     "grpc-agent-listens": ("grpc", "agent"),
 }
 LARGE = 16 * 1024 * 1024
+# More than loopback TCP buffers can swallow once autotuned (rmem max 32 MiB + wmem).
+UNSENDABLE = 64 * 1024 * 1024
 
 
 def _require_grpc() -> None:
@@ -377,7 +379,7 @@ def test_send_timeout_when_the_peer_does_not_read(opened: Opened, stream_kind: s
     opened.accept(listener)  # never reads
     started = time.monotonic()
     with pytest.raises(Timeout, match="did not take a frame"):
-        sender.send(bytes(LARGE))
+        sender.send(bytes(UNSENDABLE))
     assert time.monotonic() - started < WAIT
     # Half a frame may have gone out, so the connection is closed.
     with pytest.raises(ConnectionClosed):
@@ -403,7 +405,7 @@ def test_portable_fallbacks(
     assert isinstance(pair.agent, StreamConnection)
     pair.agent.send_timeout = 0.3
     with pytest.raises(Timeout, match="did not take a frame"):
-        pair.agent.send(bytes(LARGE))  # the env does not read
+        pair.agent.send(bytes(UNSENDABLE))  # the env does not read
     assert pair.agent.closed
 
 
