@@ -202,8 +202,9 @@ def test_host_killed_mid_episode_raises_connection_closed(
 
 def test_frozen_host_raises_timeout(serve_process: tuple[subprocess.Popen[str], str]) -> None:
     process, address = serve_process
-    env = rlay.ClientEnv(address, timeout=0.5)
+    env = rlay.ClientEnv(address, timeout=TIMEOUT)
     env.reset(seed=0)
+    env.timeout = 0.5
     os.kill(process.pid, signal.SIGSTOP)
     start = time.monotonic()
     with pytest.raises(rlay.Timeout):

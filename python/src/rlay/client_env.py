@@ -54,6 +54,16 @@ class _AgentCore:
         assert self._description is not None
         return self._description
 
+    @property
+    def timeout(self) -> float | None:
+        """Seconds each reply is awaited (None: forever); may be changed at any time,
+        e.g. raised for a first reset while a game loads its level."""
+        return self._require().timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float | None) -> None:
+        self._require().timeout = seconds
+
     def call(self, name: str, value: Any = None) -> Any:
         """Run the env's named command ``name`` with ``value`` and return its result.
 
