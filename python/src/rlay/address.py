@@ -41,7 +41,7 @@ DEFAULT_HOST = "127.0.0.1"
 # including the terminating NUL.
 _UNIX_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
 
-_EXAMPLES = "tcp://127.0.0.1:5555, unix:///tmp/rlay.sock or grpc://127.0.0.1:5555"
+_EXAMPLES = "tcp://127.0.0.1:5555, unix:///tmp/rlay.sock, shm:///tmp/rlay or grpc://127.0.0.1:5555"
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def parse_address(text: str | Address) -> Address:
     Traceback (most recent call last):
     ...
     rlay.errors.InvalidAddress: '127.0.0.1:5555' has no scheme; expected tcp://127.0.0.1:5555, \
-unix:///tmp/rlay.sock or grpc://127.0.0.1:5555
+unix:///tmp/rlay.sock, shm:///tmp/rlay or grpc://127.0.0.1:5555
     """
     if isinstance(text, Address):
         return text
