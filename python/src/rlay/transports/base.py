@@ -8,9 +8,12 @@ side does the reverse. A connection is used by one thread at a time.
 from __future__ import annotations
 
 import math
-from typing import Literal, Protocol
+from types import TracebackType
+from typing import Literal, Protocol, TypeVar
 
-__all__ = ["Connection", "Listener", "Payload", "Side", "wait_limit"]
+__all__ = ["Closable", "Connection", "Listener", "Payload", "Side", "wait_limit"]
+
+_C = TypeVar("_C", bound="Closable")
 
 #: Who this process is in the session.
 Side = Literal["agent", "env"]
@@ -80,3 +83,41 @@ class Listener(Protocol):
     def close(self) -> None:
         """Stop listening; closing twice does nothing. Accepted connections stay open."""
         ...
+
+
+class Closable:
+    """What every concrete connection and listener shares: ``closed``, ``with``, repr.
+
+    Subclasses set ``_closed`` in ``close()`` and name what they are in
+    :meth:`_label` (a connection's description, a listener's address).
+    """
+
+    _closed: bool = False
+    #: The word repr uses while open: "open" for connections, "listening" for listeners.
+    _open_state = "open"
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _label(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` was called."""
+        return self._closed
+
+    def __enter__(self: _C) -> _C:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else self._open_state
+        return f"<{type(self).__name__} {self._label()} {state}>"

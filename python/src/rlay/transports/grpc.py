@@ -29,7 +29,6 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from concurrent import futures
-from types import TracebackType
 from typing import Any
 
 from rlay.address import Address
@@ -43,7 +42,7 @@ from rlay.errors import (
     Timeout,
     Unreachable,
 )
-from rlay.transports.base import Payload, Side, wait_limit
+from rlay.transports.base import Closable, Payload, Side, wait_limit
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, check_frame_size
 
 __all__ = [
@@ -172,7 +171,7 @@ class _End:
         self.error = error
 
 
-class GrpcConnection:
+class GrpcConnection(Closable):
     """One gRPC stream carrying session messages; use it from one thread at a time."""
 
     def __init__(self, description: str, *, wrapped: bool, max_frame_size: int) -> None:
@@ -226,10 +225,8 @@ class GrpcConnection:
         for callback in self._on_close:
             callback()
 
-    @property
-    def closed(self) -> bool:
-        """True once ``close()`` was called."""
-        return self._closed
+    def _label(self) -> str:
+        return self.description
 
     def _outgoing_messages(self) -> Iterator[bytes]:
         """What grpc sends: queued messages until close() or the end of the RPC."""
@@ -276,21 +273,6 @@ class GrpcConnection:
         """
         self._outgoing.put(None)
         self._finished.set()
-
-    def __enter__(self) -> GrpcConnection:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<GrpcConnection {self.description} {state}>"
 
 
 def _map_rpc_error(grpc: Any, description: str, max_frame_size: int) -> Any:
@@ -392,12 +374,14 @@ def _linger(connection: GrpcConnection, call: Any, channel: Any) -> None:
 # -- listening --------------------------------------------------------------
 
 
-class GrpcListener:
+class GrpcListener(Closable):
     """A gRPC server; each incoming stream is one connection handed out by ``accept``.
 
     ``close()`` refuses new streams at once; the server itself stops (and
     frees its port) when the last accepted connection ends.
     """
+
+    _open_state = "listening"
 
     def __init__(self, address: Address, *, side: Side, max_frame_size: int) -> None:
         grpc = _import_grpc()
@@ -514,25 +498,8 @@ class GrpcListener:
             stopped.wait(_STOP_WAIT)
         self._executor.shutdown(wait=False)
 
-    @property
-    def closed(self) -> bool:
-        """True once ``close()`` was called."""
-        return self._closed
-
-    def __enter__(self) -> GrpcListener:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else "listening"
-        return f"<GrpcListener {self.address} {state}>"
+    def _label(self) -> str:
+        return self.address
 
 
 def _peer(peer: str) -> str:

@@ -94,7 +94,6 @@ import select
 import socket
 import tempfile
 from time import monotonic
-from types import TracebackType
 
 from rlay.address import Address
 from rlay.errors import (
@@ -105,6 +104,7 @@ from rlay.errors import (
     Timeout,
     Unreachable,
 )
+from rlay.transports.base import Closable
 from rlay.transports.shm_ring import (
     CONTROL_SIZE,
     MAGIC_WORD,
@@ -309,7 +309,7 @@ def _take_socket(connection: StreamConnection) -> socket.socket:
     return connection._sock
 
 
-class ShmListener:
+class ShmListener(Closable):
     """A Unix socket where peers come to share memory.
 
     ``accept`` may run in a loop in one thread while ``close()`` comes from
@@ -317,6 +317,8 @@ class ShmListener:
     :class:`~rlay.transports.sockets.StreamListener`. A peer that does not
     greet properly within a few seconds is dropped and the wait goes on.
     """
+
+    _open_state = "listening"
 
     def __init__(
         self,
@@ -373,20 +375,8 @@ class ShmListener:
         """True once ``close()`` was called."""
         return self._inner.closed
 
-    def __enter__(self) -> ShmListener:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        state = "closed" if self.closed else "listening"
-        return f"<ShmListener {self.address} {state}>"
+    def _label(self) -> str:
+        return self.address
 
 
 def listen_shm(

@@ -16,10 +16,9 @@ import struct
 import threading
 from collections.abc import Callable
 from time import monotonic, monotonic_ns
-from types import TracebackType
 
 from rlay.errors import ConnectionClosed, FrameTooLarge, ProtocolError, RlayError, Timeout
-from rlay.transports.base import Payload, wait_limit
+from rlay.transports.base import Closable, Payload, wait_limit
 from rlay.transports.sockets import DEFAULT_SEND_TIMEOUT
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, check_frame_size
 
@@ -84,7 +83,7 @@ def _padded(size: int) -> int:
     return (size + 2 * _RECORD_SIZE - 1) & _ALIGN_MASK
 
 
-class ShmConnection:
+class ShmConnection(Closable):
     """Frames through a shared-memory segment, with a Unix socket for wake-ups.
 
     Use it from one thread at a time. ``close()`` may come from another
@@ -527,29 +526,12 @@ class ShmConnection:
         self._mm.close()
         self._sock.close()
 
-    @property
-    def closed(self) -> bool:
-        """True once ``close()`` was called."""
-        return self._closed
+    def _label(self) -> str:
+        return self.description
 
     def fileno(self) -> int:
         """The socket's file descriptor (readable when the peer rings or leaves)."""
         return self._sock.fileno()
-
-    def __enter__(self) -> ShmConnection:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<ShmConnection {self.description} {state}>"
 
 
 class _Partial:

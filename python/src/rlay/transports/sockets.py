@@ -25,7 +25,6 @@ import struct
 import sys
 import threading
 from time import monotonic
-from types import TracebackType
 
 from rlay.address import Address
 from rlay.errors import (
@@ -37,7 +36,7 @@ from rlay.errors import (
     Timeout,
     Unreachable,
 )
-from rlay.transports.base import Payload, wait_limit
+from rlay.transports.base import Closable, Payload, wait_limit
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, HEADER, check_frame_size
 
 __all__ = [
@@ -89,7 +88,7 @@ def _timeval(timeout: float | None) -> bytes:
     return _TIMEVAL.pack(int(seconds), max(int(fraction * 1e6), 0 if seconds else 1))
 
 
-class StreamConnection:
+class StreamConnection(Closable):
     """Frames over a connected stream socket (TCP or Unix).
 
     Use it from one thread at a time. ``close()`` may come from another
@@ -368,32 +367,15 @@ class StreamConnection:
         except OSError:
             return
 
-    @property
-    def closed(self) -> bool:
-        """True once ``close()`` was called."""
-        return self._closed
+    def _label(self) -> str:
+        return self.description
 
     def fileno(self) -> int:
         """The socket's file descriptor, e.g. for ``selectors`` (-1 once closed)."""
         return self._sock.fileno()
 
-    def __enter__(self) -> StreamConnection:
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<StreamConnection {self.description} {state}>"
-
-
-class StreamListener:
+class StreamListener(Closable):
     """A listening TCP or Unix socket.
 
     ``accept`` may run in a loop in one thread while ``close()`` comes from
@@ -401,6 +383,8 @@ class StreamListener:
     :class:`ConnectionClosed` at once. When ``close()`` interrupts a waiting
     ``accept``, that ``accept`` releases the socket as it returns.
     """
+
+    _open_state = "listening"
 
     def __init__(
         self,
@@ -513,25 +497,8 @@ class StreamListener:
         if self._unlink is not None:
             _unlink_if_ours(*self._unlink)
 
-    @property
-    def closed(self) -> bool:
-        """True once ``close()`` was called."""
-        return self._closed
-
-    def __enter__(self) -> StreamListener:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else "listening"
-        return f"<StreamListener {self.address} {state}>"
+    def _label(self) -> str:
+        return self.address
 
 
 def _format_peer(peer: object) -> str:
