@@ -71,6 +71,10 @@ class _AgentCore:
         """
         return self._require().call(name, value)
 
+    def _attach(self, session: AgentSession, *, token: str | None, render_mode: str | None) -> None:
+        """Run the handshake on ``session`` and take the env's spaces and metadata."""
+        raise NotImplementedError
+
     def _require(self) -> AgentSession:
         if self._session is None and self._lazy_attach is not None:
             self._lazy_attach()
@@ -122,7 +126,6 @@ class RemoteEnv(_AgentCore, gym.Env[Any, Any]):
         *,
         token: str | None,
         render_mode: str | None,
-        spec: EnvSpec | None = None,
     ) -> None:
         description = self._open_session(session, token=token, render_mode=render_mode)
         if description.num_envs != 1:
@@ -135,7 +138,7 @@ class RemoteEnv(_AgentCore, gym.Env[Any, Any]):
         self.action_space = description.action_space
         self.metadata = _metadata(description)
         self.render_mode = description.render_mode
-        self.spec = spec
+        self.spec = None  # ClientEnv and ServerEnv set theirs once attached
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -182,7 +185,6 @@ class RemoteVectorEnv(_AgentCore, VectorEnv[Any, Any, Any]):
         *,
         token: str | None,
         render_mode: str | None,
-        spec: EnvSpec | None = None,
     ) -> None:
         description = self._open_session(session, token=token, render_mode=render_mode)
         self.num_envs = description.num_envs
@@ -192,7 +194,7 @@ class RemoteVectorEnv(_AgentCore, VectorEnv[Any, Any, Any]):
         self.action_space = batch_space(description.action_space, self.num_envs)
         self.metadata = _metadata(description)
         self.render_mode = description.render_mode
-        self.spec = spec
+        self.spec = None
 
     def reset(
         self,

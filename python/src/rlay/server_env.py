@@ -20,7 +20,7 @@ from typing import Any
 
 from gymnasium.envs.registration import EnvSpec
 
-from rlay.client_env import RemoteEnv, RemoteVectorEnv
+from rlay.client_env import RemoteEnv, RemoteVectorEnv, _AgentCore
 from rlay.errors import ConnectionClosed, RlayError, Timeout
 from rlay.launcher import Launcher
 from rlay.session import AgentSession
@@ -35,11 +35,60 @@ logger = logging.getLogger("rlay.server_env")
 _POLL = 0.1
 
 
-class _Listening:
+class _Listening(_AgentCore):
     """Listen, optionally launch, accept one env, run the handshake; watch the process."""
 
     _listener: Listener | None
     _launcher: Launcher | None
+
+    def __init__(
+        self,
+        address: str = "tcp://127.0.0.1:0",
+        *,
+        launch: Sequence[str] | None = None,
+        token: str | None = None,
+        timeout: float | None = 30.0,
+        accept_timeout: float = 60.0,
+        render_mode: str | None = None,
+        launch_env: Mapping[str, str] | None = None,
+        launch_cwd: str | None = None,
+        close_grace: float = 5.0,
+        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+        wait: bool = True,
+    ) -> None:
+        self._listen_and_launch(
+            address,
+            launch=launch,
+            token=token,
+            launch_env=launch_env,
+            launch_cwd=launch_cwd,
+            max_frame_size=max_frame_size,
+        )
+        self._close_grace = close_grace
+        self._settings = (token, timeout, accept_timeout, render_mode)
+        self._spec_kwargs = {"address": address, "launch": launch, "token": token}
+        if wait:
+            self.accept()
+        else:
+            self._lazy_attach = self.accept
+
+    def accept(self) -> None:
+        """Wait for the env program to dial in and run the handshake (done by the
+        constructor unless ``wait=False``; also on first use)."""
+        if self._session is not None:
+            return
+        self._lazy_attach = None
+        token, timeout, accept_timeout, render_mode = self._settings
+        try:
+            session = self._accept_session(accept_timeout, timeout)
+            self._attach(session, token=token, render_mode=render_mode)
+        except BaseException:
+            self._shutdown(0.0)
+            raise
+        self._accepted()
+
+    def _accepted(self) -> None:
+        """Called once the env is attached."""
 
     def _listen_and_launch(
         self,
@@ -128,50 +177,7 @@ class ServerEnv(_Listening, RemoteEnv):
         env.close()
     """
 
-    def __init__(
-        self,
-        address: str = "tcp://127.0.0.1:0",
-        *,
-        launch: Sequence[str] | None = None,
-        token: str | None = None,
-        timeout: float | None = 30.0,
-        accept_timeout: float = 60.0,
-        render_mode: str | None = None,
-        launch_env: Mapping[str, str] | None = None,
-        launch_cwd: str | None = None,
-        close_grace: float = 5.0,
-        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
-        wait: bool = True,
-    ) -> None:
-        self._listen_and_launch(
-            address,
-            launch=launch,
-            token=token,
-            launch_env=launch_env,
-            launch_cwd=launch_cwd,
-            max_frame_size=max_frame_size,
-        )
-        self._close_grace = close_grace
-        self._settings = (token, timeout, accept_timeout, render_mode)
-        self._spec_kwargs = {"address": address, "launch": launch, "token": token}
-        if wait:
-            self.accept()
-        else:
-            self._lazy_attach = self.accept
-
-    def accept(self) -> None:
-        """Wait for the env program to dial in and run the handshake (done by the
-        constructor unless ``wait=False``; also on first use)."""
-        if self._session is not None:
-            return
-        self._lazy_attach = None
-        token, timeout, accept_timeout, render_mode = self._settings
-        try:
-            session = self._accept_session(accept_timeout, timeout)
-            self._attach(session, token=token, render_mode=render_mode)
-        except BaseException:
-            self._shutdown(0.0)
-            raise
+    def _accepted(self) -> None:
         assert self._description is not None
         self.spec = EnvSpec(
             id="rlay/ServerEnv-v0",
@@ -197,49 +203,6 @@ class ServerVectorEnv(_Listening, RemoteVectorEnv):
         envs = rlay.ServerVectorEnv(launch=["./Game.x86_64", "--areas", "8"])
         obs, infos = envs.reset(seed=0)
     """
-
-    def __init__(
-        self,
-        address: str = "tcp://127.0.0.1:0",
-        *,
-        launch: Sequence[str] | None = None,
-        token: str | None = None,
-        timeout: float | None = 30.0,
-        accept_timeout: float = 60.0,
-        render_mode: str | None = None,
-        launch_env: Mapping[str, str] | None = None,
-        launch_cwd: str | None = None,
-        close_grace: float = 5.0,
-        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
-        wait: bool = True,
-    ) -> None:
-        self._listen_and_launch(
-            address,
-            launch=launch,
-            token=token,
-            launch_env=launch_env,
-            launch_cwd=launch_cwd,
-            max_frame_size=max_frame_size,
-        )
-        self._close_grace = close_grace
-        self._settings = (token, timeout, accept_timeout, render_mode)
-        if wait:
-            self.accept()
-        else:
-            self._lazy_attach = self.accept
-
-    def accept(self) -> None:
-        """Wait for the env program to dial in and run the handshake."""
-        if self._session is not None:
-            return
-        self._lazy_attach = None
-        token, timeout, accept_timeout, render_mode = self._settings
-        try:
-            session = self._accept_session(accept_timeout, timeout)
-            self._attach(session, token=token, render_mode=render_mode)
-        except BaseException:
-            self._shutdown(0.0)
-            raise
 
     def close_extras(self, **kwargs: Any) -> None:
         """Say goodbye, then end the launched program."""
