@@ -39,6 +39,11 @@ def _us(x: float) -> str:
     return f"{x:,.1f}" if x >= 10 else f"{x:.2f}"
 
 
+def _t(x: float) -> str:
+    """A duration with its unit."""
+    return _us(x) if x >= 1000 else f"{_us(x)} µs"
+
+
 def _rate(x: float) -> str:
     for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if x >= scale:
@@ -166,7 +171,7 @@ def targets(
     cart, raw = rl("cartpole"), find(rows, system=RAW, transport="unix", payload="cartpole")
     if cart and raw:
         ratio = cart["median_us"] / raw["median_us"]
-        text = f"{_us(cart['median_us'])} µs vs {_us(raw['median_us'])} µs: {ratio:.2f}×"
+        text = f"{_t(cart['median_us'])} vs {_t(raw['median_us'])}: {ratio:.2f}×"
         out.append(("4-float step <= 2× raw unix echo", ratio <= 2.0, text))
     else:
         out.append(("4-float step <= 2× raw unix echo", None, ""))
@@ -179,7 +184,7 @@ def targets(
     if cart and unary:
         fastest = min(unary, key=lambda r: r["median_us"])
         speedups = ", ".join(
-            f"{label(u)} {_us(u['median_us'])} µs = {u['median_us'] / cart['median_us']:.1f}×"
+            f"{label(u)} {_t(u['median_us'])} = {u['median_us'] / cart['median_us']:.1f}×"
             for u in unary
         )
         ok = fastest["median_us"] / cart["median_us"] >= 4.0
@@ -191,8 +196,8 @@ def targets(
         faster = cart["median_us"] < old["median_us"]
         cpu_ratio = cart["cpu_us"] / old["cpu_us"]
         text = (
-            f"{_us(cart['median_us'])} vs {_us(old['median_us'])} µs/step; CPU "
-            f"{_us(cart['cpu_us'])} vs {_us(old['cpu_us'])} µs/step ({cpu_ratio:.2f}×)"
+            f"{_t(cart['median_us'])} vs {_t(old['median_us'])} per step; CPU "
+            f"{_t(cart['cpu_us'])} vs {_t(old['cpu_us'])} per step ({cpu_ratio:.2f}×)"
         )
         out.append(
             (
@@ -206,7 +211,7 @@ def targets(
     image = rl("image")
     if image and cart:
         ratio = image["median_us"] / cart["median_us"]
-        text = f"{_us(image['median_us'])} vs {_us(cart['median_us'])} µs: {ratio:.2f}×"
+        text = f"{_t(image['median_us'])} vs {_t(cart['median_us'])}: {ratio:.2f}×"
         out.append(("84×84×3 step within 1.5× of the 4-float step", ratio <= 1.5, text))
     else:
         out.append(("84×84×3 step within 1.5× of the 4-float step", None, ""))
@@ -220,7 +225,7 @@ def targets(
     batch = rl("batch64")
     if batch:
         rate = batch["agent_steps_per_s"]
-        text = f"{_rate(rate)} agent-steps/s ({_us(batch['median_us'])} µs per batched step)"
+        text = f"{_rate(rate)} agent-steps/s ({_t(batch['median_us'])} per batched step)"
         out.append(("num_envs=64 at >= 1M agent-steps/s", rate >= 1e6, text))
     else:
         out.append(("num_envs=64 at >= 1M agent-steps/s", None, ""))
