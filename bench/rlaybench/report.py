@@ -9,8 +9,9 @@ from rlaybench.payloads import ALL_PAYLOADS, CONFORMANCE_PAYLOADS, PAYLOADS
 
 Row = dict[str, Any]
 
-# Which raw echo a row is compared with: its own transport; gRPC runs over TCP.
-_RAW_TRANSPORT = {"tcp": "tcp", "unix": "unix", "grpc": "tcp"}
+# Which raw echo a row is compared with: its own transport; gRPC runs over TCP, and
+# shared memory is compared with the fastest socket there is here, unix.
+_RAW_TRANSPORT = {"tcp": "tcp", "unix": "unix", "grpc": "tcp", "shm": "unix"}
 RAW = "raw socket echo"
 INPROC = "in-process"
 RLAY = "rlay"
