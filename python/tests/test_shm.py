@@ -20,7 +20,14 @@ import pytest
 
 import rlay
 from rlay.address import parse_address
-from rlay.errors import ConnectionClosed, FrameTooLarge, InvalidAddress, ProtocolError, Timeout
+from rlay.errors import (
+    AddressInUse,
+    ConnectionClosed,
+    FrameTooLarge,
+    InvalidAddress,
+    ProtocolError,
+    Timeout,
+)
 from rlay.transports import listen, shm_ring
 from rlay.transports import shm as shm_module
 from rlay.transports.shm import ShmConnection, ShmListener, connect_shm
@@ -150,6 +157,11 @@ def test_listener_address_and_descriptions(listener: ShmListener, where: str) ->
     assert dialled.description == accepted.description == f"shm {where[len('shm://') :]}"
     dialled.close()
     accepted.close()
+
+
+def test_a_taken_address_is_named_as_given(listener: ShmListener, where: str) -> None:
+    with pytest.raises(AddressInUse, match=re.escape(f"{where} is already in use")):
+        listen(where, side="env")
 
 
 # -- frames ---------------------------------------------------------------------------

@@ -97,6 +97,7 @@ from time import monotonic
 
 from rlay.address import Address
 from rlay.errors import (
+    AddressInUse,
     ConnectionClosed,
     InvalidAddress,
     ProtocolError,
@@ -391,9 +392,12 @@ def listen_shm(
     >>> listener = listen_shm(parse_address("shm:///tmp/game"))  # doctest: +SKIP
     """
     _require_support()
-    inner = listen_unix(
-        _unix_of(address), max_frame_size=max_frame_size, backlog=backlog, send_timeout=None
-    )
+    try:
+        inner = listen_unix(
+            _unix_of(address), max_frame_size=max_frame_size, backlog=backlog, send_timeout=None
+        )
+    except AddressInUse as error:
+        raise AddressInUse(str(error).replace(str(_unix_of(address)), str(address))) from None
     return ShmListener(inner, address, max_frame_size=max_frame_size, send_timeout=send_timeout)
 
 
