@@ -44,6 +44,14 @@ class Config:
     max_steps: int = 5_000_000
 
 
+def run_case(description: str | None, env_side: Any, driver: Any) -> None:
+    """A case's command line: parse the arguments run.py passes, run the side asked for."""
+    parser = argparse.ArgumentParser(description=description)
+    add_common_args(parser)
+    args = parser.parse_args()
+    (env_side if args.side == "env" else driver)(args, PAYLOADS[args.payload])
+
+
 def add_common_args(
     parser: argparse.ArgumentParser, payloads: dict[str, Payload] | None = None
 ) -> None:

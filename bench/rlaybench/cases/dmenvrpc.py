@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from rlaybench import harness
-from rlaybench.payloads import PAYLOADS, Payload, initial_obs, stamp
+from rlaybench.payloads import Payload, initial_obs, stamp
 
 ACTION_UID, OBS_UID = 1, 1
 
@@ -125,11 +125,7 @@ def driver(args: argparse.Namespace, payload: Payload) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    harness.add_common_args(parser)
-    args = parser.parse_args()
-    payload = PAYLOADS[args.payload]
-    (env_side if args.side == "env" else driver)(args, payload)
+    harness.run_case(__doc__, env_side, driver)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from rlaybench import harness
-from rlaybench.payloads import PAYLOADS, Payload, initial_obs, stamp
+from rlaybench.payloads import Payload, initial_obs, stamp
 
 _LEN = struct.Struct("<I")
 
@@ -188,11 +188,7 @@ def _version(dist: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    harness.add_common_args(parser)
-    args = parser.parse_args()
-    payload = PAYLOADS[args.payload]
-    (env_side if args.side == "env" else driver)(args, payload)
+    harness.run_case(__doc__, env_side, driver)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import struct
 import numpy as np
 
 from rlaybench import harness
-from rlaybench.payloads import PAYLOADS, Payload, initial_obs
+from rlaybench.payloads import Payload, initial_obs
 
 _HEADER = struct.Struct("<I")
 ACTION_BYTES = 8
@@ -115,11 +115,7 @@ def driver(args: argparse.Namespace, payload: Payload) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    harness.add_common_args(parser)
-    args = parser.parse_args()
-    payload = PAYLOADS[args.payload]
-    (env_side if args.side == "env" else driver)(args, payload)
+    harness.run_case(__doc__, env_side, driver)
 
 
 if __name__ == "__main__":

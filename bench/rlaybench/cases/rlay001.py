@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from rlaybench import harness
-from rlaybench.payloads import PAYLOADS, Payload
+from rlaybench.payloads import Payload
 
 MMAP_FILE = "/tmp/rlay"  # fixed by rlay 0.0.1
 MMAP_SIZE = 1024
@@ -104,11 +104,7 @@ def driver(args: argparse.Namespace, payload: Payload) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    harness.add_common_args(parser)
-    args = parser.parse_args()
-    payload = PAYLOADS[args.payload]
-    (env_side if args.side == "env" else driver)(args, payload)
+    harness.run_case(__doc__, env_side, driver)
 
 
 if __name__ == "__main__":
