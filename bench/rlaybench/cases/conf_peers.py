@@ -63,6 +63,8 @@ def driver(args: argparse.Namespace) -> None:
         if mode == "listen":
             side.proc.terminate()
         side.stop()
+        if os.path.exists(path):  # a terminated peer may leave its socket file
+            os.unlink(path)
     harness.emit(
         SYSTEMS.get(args.peer, args.peer),
         args.mode,

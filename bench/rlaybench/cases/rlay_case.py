@@ -118,6 +118,7 @@ def driver(args: argparse.Namespace, payload: Payload) -> None:
         if side is not None:
             side.proc.terminate()
             side.stop()
+        _remove_socket(getattr(env, "address", ""))
     from importlib.metadata import version
 
     harness.emit(
@@ -129,6 +130,13 @@ def driver(args: argparse.Namespace, payload: Payload) -> None:
         shape="protobuf frames over a byte stream (grpc: the same messages on a bidi stream)",
         library=f"rlay {version('rlay')}",
     )
+
+
+def _remove_socket(address: str) -> None:
+    """A terminated env side leaves its Unix socket file behind: remove it."""
+    for scheme in ("unix://", "shm://"):
+        if address.startswith(scheme) and os.path.exists(address[len(scheme) :]):
+            os.unlink(address[len(scheme) :])
 
 
 def main() -> None:
