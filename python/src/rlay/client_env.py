@@ -337,13 +337,34 @@ def _batch_of_one(space: gym.Space[Any], x: Any) -> Any:
     return (x,)
 
 
-def _connect(address: str, *, connect_timeout: float, max_frame_size: int) -> Any:
-    return connect_with_retry(
-        address, side="agent", retry_timeout=connect_timeout, max_frame_size=max_frame_size
-    )
+class _Dialing(_AgentCore):
+    """Dial an env that listens, retrying while it starts, and run the handshake."""
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        token: str | None = None,
+        timeout: float | None = 30.0,
+        connect_timeout: float = 30.0,
+        render_mode: str | None = None,
+        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+    ) -> None:
+        connection = connect_with_retry(
+            address, side="agent", retry_timeout=connect_timeout, max_frame_size=max_frame_size
+        )
+        self.address = address
+        self._attach(
+            AgentSession(connection, timeout=timeout), token=token, render_mode=render_mode
+        )
+        self._spec_kwargs = {"address": address, "token": token, "timeout": timeout}
+        self._attached()
+
+    def _attached(self) -> None:
+        """Called once the handshake is done."""
 
 
-class ClientEnv(RemoteEnv):
+class ClientEnv(_Dialing, RemoteEnv):
     """Dial an env that listens at ``address`` (e.g. ``rlay serve`` or a game) as a gymnasium.Env.
 
     Connection attempts are retried for up to ``connect_timeout`` seconds (the game
@@ -358,35 +379,17 @@ class ClientEnv(RemoteEnv):
         env.close()
     """
 
-    def __init__(
-        self,
-        address: str,
-        *,
-        token: str | None = None,
-        timeout: float | None = 30.0,
-        connect_timeout: float = 30.0,
-        render_mode: str | None = None,
-        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
-    ) -> None:
-        connection = _connect(
-            address, connect_timeout=connect_timeout, max_frame_size=max_frame_size
-        )
-        self.address = address
-        self._attach(
-            AgentSession(connection, timeout=timeout),
-            token=token,
-            render_mode=render_mode,
-        )
+    def _attached(self) -> None:
         assert self._description is not None
         self.spec = EnvSpec(
             id="rlay/ClientEnv-v0",
             entry_point="rlay.client_env:ClientEnv",
             max_episode_steps=self._description.max_episode_steps,
-            kwargs={"address": address, "token": token, "timeout": timeout},
+            kwargs=dict(self._spec_kwargs),
         )
 
 
-class ClientVectorEnv(RemoteVectorEnv):
+class ClientVectorEnv(_Dialing, RemoteVectorEnv):
     """Dial an env that listens at ``address`` and hosts ``num_envs`` sub-environments.
 
     ``metadata["autoreset_mode"]`` is the env side's declared mode. Example::
@@ -395,21 +398,3 @@ class ClientVectorEnv(RemoteVectorEnv):
         obs, infos = envs.reset(seed=0)
         obs, rewards, terminations, truncations, infos = envs.step(envs.action_space.sample())
     """
-
-    def __init__(
-        self,
-        address: str,
-        *,
-        token: str | None = None,
-        timeout: float | None = 30.0,
-        connect_timeout: float = 30.0,
-        render_mode: str | None = None,
-        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
-    ) -> None:
-        connection = _connect(
-            address, connect_timeout=connect_timeout, max_frame_size=max_frame_size
-        )
-        self.address = address
-        self._attach(
-            AgentSession(connection, timeout=timeout), token=token, render_mode=render_mode
-        )
