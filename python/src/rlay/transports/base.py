@@ -11,7 +11,17 @@ import math
 from types import TracebackType
 from typing import Literal, Protocol, TypeVar
 
-__all__ = ["Closable", "Connection", "Listener", "Payload", "Side", "wait_limit"]
+from rlay.errors import RlayError, Timeout
+
+__all__ = [
+    "Closable",
+    "Connection",
+    "FramedConnection",
+    "Listener",
+    "Payload",
+    "Side",
+    "wait_limit",
+]
 
 _C = TypeVar("_C", bound="Closable")
 
@@ -121,3 +131,22 @@ class Closable:
     def __repr__(self) -> str:
         state = "closed" if self.closed else self._open_state
         return f"<{type(self).__name__} {self._label()} {state}>"
+
+
+class FramedConnection(Closable):
+    """What the byte-stream connections (tcp, unix, shm) share on top of Closable."""
+
+    description: str
+    #: The first error that ended the stream; later calls raise it again.
+    _failure: RlayError | None = None
+
+    def _label(self) -> str:
+        return self.description
+
+    def _timed_out(self, timeout: float | None) -> Timeout:
+        return Timeout(f"no frame from {self.description} within {timeout} s")
+
+    def _fail(self, error: RlayError) -> RlayError:
+        if self._failure is None:
+            self._failure = error
+        return error

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from time import monotonic, monotonic_ns
 
 from rlay.errors import ConnectionClosed, FrameTooLarge, ProtocolError, RlayError, Timeout
-from rlay.transports.base import Closable, Payload, wait_limit
+from rlay.transports.base import FramedConnection, Payload, wait_limit
 from rlay.transports.sockets import DEFAULT_SEND_TIMEOUT
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, check_frame_size
 
@@ -83,7 +83,7 @@ def _padded(size: int) -> int:
     return (size + 2 * _RECORD_SIZE - 1) & _ALIGN_MASK
 
 
-class ShmConnection(Closable):
+class ShmConnection(FramedConnection):
     """Frames through a shared-memory segment, with a Unix socket for wake-ups.
 
     Use it from one thread at a time. ``close()`` may come from another
@@ -361,14 +361,6 @@ class ShmConnection(Closable):
         partial.view.release()
         return data
 
-    def _timed_out(self, timeout: float | None) -> Timeout:
-        return Timeout(f"no frame from {self.description} within {timeout} s")
-
-    def _fail(self, error: RlayError) -> RlayError:
-        if self._failure is None:
-            self._failure = error
-        return error
-
     # -- sending ------------------------------------------------------------
 
     def send(self, payload: Payload) -> None:
@@ -525,9 +517,6 @@ class ShmConnection(Closable):
         self._ctrl.release()
         self._mm.close()
         self._sock.close()
-
-    def _label(self) -> str:
-        return self.description
 
     def fileno(self) -> int:
         """The socket's file descriptor (readable when the peer rings or leaves)."""

@@ -36,7 +36,7 @@ from rlay.errors import (
     Timeout,
     Unreachable,
 )
-from rlay.transports.base import Closable, Payload, wait_limit
+from rlay.transports.base import Closable, FramedConnection, Payload, wait_limit
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, HEADER, check_frame_size
 
 __all__ = [
@@ -88,7 +88,7 @@ def _timeval(timeout: float | None) -> bytes:
     return _TIMEVAL.pack(int(seconds), max(int(fraction * 1e6), 0 if seconds else 1))
 
 
-class StreamConnection(Closable):
+class StreamConnection(FramedConnection):
     """Frames over a connected stream socket (TCP or Unix).
 
     Use it from one thread at a time. ``close()`` may come from another
@@ -254,14 +254,6 @@ class StreamConnection(Closable):
             raise self._fail(ConnectionClosed(f"{reason} ({self.description})"))
         self._end += count
 
-    def _timed_out(self, timeout: float | None) -> Timeout:
-        return Timeout(f"no frame from {self.description} within {timeout} s")
-
-    def _fail(self, error: RlayError) -> RlayError:
-        if self._failure is None:
-            self._failure = error
-        return error
-
     # -- sending ----------------------------------------------------------
 
     def send(self, payload: Payload) -> None:
@@ -366,9 +358,6 @@ class StreamConnection(Closable):
                     return
         except OSError:
             return
-
-    def _label(self) -> str:
-        return self.description
 
     def fileno(self) -> int:
         """The socket's file descriptor, e.g. for ``selectors`` (-1 once closed)."""
