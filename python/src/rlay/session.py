@@ -450,8 +450,8 @@ class EnvBackend(abc.ABC):
     Errors: raise :class:`~rlay.errors.InvalidValue` for bad arguments
     (INVALID_ARGUMENT, the session goes on), ``RemoteError(code_name, message)`` to
     answer with a given code (e.g. ``"UNIMPLEMENTED"``; see the contract for which codes
-    end the session); any other
-    exception is answered with ERROR_CODE_ENV and its text, and the session goes on.
+    end the session); any other exception is answered with ERROR_CODE_ENV and its text,
+    and the session goes on.
 
     Example (a constant env)::
 
