@@ -83,7 +83,7 @@ def generate(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """Style, types, the contract's lint and compatibility, generated code freshness."""
-    session.install(*LINT_TOOLS, GRPCIO_TOOLS, *TEST_TOOLS)
+    session.install(*LINT_TOOLS, GRPCIO_TOOLS)
     install_rlay(session)
     session.run("ruff", "check", *PYTHON_TREES)
     session.run("ruff", "format", "--check", *PYTHON_TREES)
