@@ -168,4 +168,6 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site; warnings such as broken links are errors."""
     session.install(*DOCS_TOOLS)
     install_rlay(session)
-    session.run("mkdocs", "build", "--strict", "--quiet", env={"NO_MKDOCS_2_WARNING": "1"})
+    session.run(
+        "mkdocs", "build", "--strict", "--quiet", env={"NO_MKDOCS_2_WARNING": "1"}
+    )
