@@ -350,8 +350,156 @@ def service() -> Iterator[tuple[str, Message, str]]:
     yield "seed_unset", P.Seed(), "no seed: zero bytes"
 
 
+# -------------------------------------------------------------- multi-agent (1.1)
+
+
+def multi_agent_spec() -> P.EnvSpec:
+    """Two behaviours with different spaces; three possible agents."""
+    return P.EnvSpec(
+        env_id="conformance/chase",
+        num_envs=1,
+        autoreset_mode=P.AUTORESET_MODE_DISABLED,
+        max_episode_steps=50,
+        behaviors=[
+            P.BehaviorSpec(
+                name="chaser", observation_space=SPACES["box"](), action_space=discrete(5)
+            ),
+            P.BehaviorSpec(
+                name="evader",
+                observation_space=SPACES["dict"](),
+                action_space=SPACES["multi_binary"](),
+            ),
+        ],
+        agents=[
+            P.AgentSpec(name="chaser_0", behavior="chaser"),
+            P.AgentSpec(name="chaser_1", behavior="chaser"),
+            P.AgentSpec(name="\u00e9vader_0", behavior="evader"),
+        ],
+    )
+
+
+def float64s(*values: float) -> T.Tensor:
+    return T.Tensor(dtype=T.DTYPE_FLOAT64, shape=[len(values)], data=le(f"{len(values)}d", *values))
+
+
+def bools(*values: int) -> T.Tensor:
+    return T.Tensor(dtype=T.DTYPE_BOOL, shape=[len(values)], data=bytes(values))
+
+
+def chaser_observations(n: int) -> V.Value:
+    data = le(f"{3 * n}f", *[float(i) - 1.5 for i in range(3 * n)])
+    return V.Value(tensor=T.Tensor(dtype=T.DTYPE_FLOAT32, shape=[n, 3], data=data))
+
+
+def multi_agent() -> Iterator[tuple[str, Message, str]]:
+    yield "behavior_spec", multi_agent_spec().behaviors[1], "a BehaviorSpec alone"
+    yield "agent_spec", multi_agent_spec().agents[2], "an AgentSpec alone (unicode name)"
+    yield (
+        "response_hello_multi_agent",
+        P.SessionResponse(
+            hello=P.Hello(
+                protocol_version=P.ProtocolVersion(major=1, minor=1),
+                implementation="rlay-conformance",
+                implementation_version="1.1.0",
+                capabilities=["render", "call", "multi_agent"],
+                env_spec=multi_agent_spec(),
+            )
+        ),
+        "env hello of a multi-agent env: behaviours and agents, no single-agent spaces",
+    )
+    yield (
+        "request_hello_multi_agent",
+        P.SessionRequest(
+            hello=P.Hello(
+                protocol_version=P.ProtocolVersion(major=1, minor=1),
+                implementation="rlay-conformance",
+                implementation_version="1.1.0",
+                capabilities=["render", "call", "multi_agent"],
+            )
+        ),
+        "agent hello that speaks multi-agent",
+    )
+    evader_obs = vmap(
+        ("zeta", V.Value(tensor=T.Tensor(dtype=T.DTYPE_INT64, shape=[1], data=le("q", 2)))),
+        ("alpha", chaser_observations(1)),
+        ("mid", V.Value(tensor=T.Tensor(dtype=T.DTYPE_INT64, shape=[1], data=le("q", 0)))),
+    )
+    yield (
+        "response_reset_multi_agent",
+        P.SessionResponse(
+            reset=P.ResetResponse(
+                agents=[
+                    P.AgentBatch(
+                        behavior="chaser",
+                        agents=["chaser_0", "chaser_1"],
+                        observations=chaser_observations(2),
+                        infos=[vmap(("seed", V.Value(int_value=7))), vmap()],
+                    ),
+                    P.AgentBatch(
+                        behavior="evader", agents=["\u00e9vader_0"], observations=evader_obs
+                    ),
+                ]
+            )
+        ),
+        "reset reply: the live agents of each behaviour, infos of one batch only",
+    )
+    actions = [
+        P.AgentActions(
+            behavior="chaser",
+            agents=["chaser_1", "chaser_0"],
+            actions=V.Value(tensor=T.Tensor(dtype=T.DTYPE_INT64, shape=[2], data=le("2q", 4, 0))),
+        ),
+        P.AgentActions(
+            behavior="evader",
+            agents=["\u00e9vader_0"],
+            actions=V.Value(
+                tensor=T.Tensor(dtype=T.DTYPE_INT8, shape=[1, 2, 3], data=bytes([1, 0, 1, 0, 0, 1]))
+            ),
+        ),
+    ]
+    yield (
+        "request_step_multi_agent",
+        P.SessionRequest(step=P.StepRequest(agent_actions=actions)),
+        "step with per-behaviour batched actions (agents in any order)",
+    )
+    yield (
+        "agent_actions_empty",
+        P.AgentActions(behavior="evader"),
+        "AgentActions with no agents (accepted, means nothing)",
+    )
+    step = P.StepResponse(
+        agents=[
+            P.AgentBatch(
+                behavior="chaser",
+                agents=["chaser_0", "chaser_1"],
+                observations=chaser_observations(2),
+                rewards=float64s(1.0, -0.5),
+                terminated=bools(0, 1),
+                truncated=bools(0, 0),
+                infos=[vmap(), vmap(("caught", V.Value(bool_value=True)))],
+                live=bools(1, 0),
+            ),
+            P.AgentBatch(
+                behavior="evader",
+                agents=["\u00e9vader_0"],
+                observations=evader_obs,
+                rewards=float64s(0.0),
+                terminated=bools(0),
+                truncated=bools(1),
+                live=bools(0),
+            ),
+        ]
+    )
+    yield (
+        "response_step_multi_agent",
+        P.SessionResponse(step=step),
+        "step reply: one live agent, one terminated and one truncated (final observations)",
+    )
+
+
 def vectors() -> list[tuple[str, Message, str]]:
     out = [*tensors(), *spaces(), *values(), *requests(), *responses(), *service()]
+    out += [*multi_agent()]
     names = [name for name, _, _ in out]
     assert len(names) == len(set(names)), "duplicate vector names"
     return out

@@ -69,6 +69,12 @@ namespace Rlay.Protocol
         /// the session goes on.
         /// </summary>
         FailedPrecondition = 9,
+        /// <summary>
+        /// The env needs a capability the agent side's hello did not list (a
+        /// multi-agent env and an agent without "multi_agent"); the message names
+        /// it, and the env side closes the connection.
+        /// </summary>
+        CapabilityRequired = 10,
     }
 
     /// <summary>
@@ -418,6 +424,8 @@ namespace Rlay.Protocol
         private double _renderFps;
         private ulong _maxEpisodeSteps;
         private global::Rlay.Protocol.Value _metadata;
+        private readonly global::System.Collections.Generic.List<global::Rlay.Protocol.BehaviorSpec> _behaviors = new global::System.Collections.Generic.List<global::Rlay.Protocol.BehaviorSpec>();
+        private readonly global::System.Collections.Generic.List<global::Rlay.Protocol.AgentSpec> _agents = new global::System.Collections.Generic.List<global::Rlay.Protocol.AgentSpec>();
         private int _cachedSize;
 
         /// <summary>
@@ -497,6 +505,16 @@ namespace Rlay.Protocol
             set { _metadata = value; }
         }
 
+        /// <summary>
+        /// Multi-agent envs only (1.1): the behaviours and every agent that may
+        /// ever be live ("possible agents"), in a fixed order. With agents,
+        /// observation_space and action_space are unset, num_envs is 1 and
+        /// autoreset_mode is AUTORESET_MODE_DISABLED (the agent side resets).
+        /// </summary>
+        public global::System.Collections.Generic.List<global::Rlay.Protocol.BehaviorSpec> Behaviors { get { return _behaviors; } }
+
+        public global::System.Collections.Generic.List<global::Rlay.Protocol.AgentSpec> Agents { get { return _agents; } }
+
         /// <summary>Encoded size in bytes; also caches it for WriteTo.</summary>
         public int CalculateSize()
         {
@@ -512,6 +530,10 @@ namespace Rlay.Protocol
             if (global::System.BitConverter.DoubleToInt64Bits(_renderFps) != 0L) size += 1 + 8;
             if (_maxEpisodeSteps != 0UL) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfUInt64(_maxEpisodeSteps);
             if (_metadata != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_metadata.CalculateSize());
+            for (int i = 0; i < _behaviors.Count; i++)
+                size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_behaviors[i].CalculateSize());
+            for (int i = 0; i < _agents.Count; i++)
+                size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_agents[i].CalculateSize());
             _cachedSize = size;
             return size;
         }
@@ -582,6 +604,18 @@ namespace Rlay.Protocol
                 writer.WriteLength(_metadata.CachedSize);
                 _metadata.WriteFields(writer);
             }
+            for (int i = 0; i < _behaviors.Count; i++)
+            {
+                writer.WriteTag(90);
+                writer.WriteLength(_behaviors[i].CachedSize);
+                _behaviors[i].WriteFields(writer);
+            }
+            for (int i = 0; i < _agents.Count; i++)
+            {
+                writer.WriteTag(98);
+                writer.WriteLength(_agents[i].CachedSize);
+                _agents[i].WriteFields(writer);
+            }
         }
 
         /// <summary>Reads fields up to the reader's limit; unknown fields are skipped.</summary>
@@ -634,6 +668,20 @@ namespace Rlay.Protocol
                         Metadata = item;
                         break;
                     }
+                    case 90:
+                    {
+                        global::Rlay.Protocol.BehaviorSpec item = new global::Rlay.Protocol.BehaviorSpec();
+                        reader.ReadMessage(item);
+                        _behaviors.Add(item);
+                        break;
+                    }
+                    case 98:
+                    {
+                        global::Rlay.Protocol.AgentSpec item = new global::Rlay.Protocol.AgentSpec();
+                        reader.ReadMessage(item);
+                        _agents.Add(item);
+                        break;
+                    }
                     default:
                         reader.SkipField(tag);
                         break;
@@ -680,6 +728,657 @@ namespace Rlay.Protocol
             _renderFps = default(double);
             _maxEpisodeSteps = default(ulong);
             _metadata = null;
+            _behaviors.Clear();
+            _agents.Clear();
+        }
+    }
+
+    /// <summary>
+    /// A behaviour: a group of agents that share spaces, and so may share a
+    /// policy (a team, a kind of unit). Names are unique and not empty.
+    /// </summary>
+    public sealed partial class BehaviorSpec : global::Rlay.Protocol.IProtoMessage
+    {
+        private string _name = "";
+        private global::Rlay.Protocol.Space _observationSpace;
+        private global::Rlay.Protocol.Space _actionSpace;
+        private int _cachedSize;
+
+        public string Name
+        {
+            get { return _name; }
+            set { _name = value ?? ""; }
+        }
+
+        /// <summary>
+        /// Spaces of one agent of this behaviour.
+        /// </summary>
+        public global::Rlay.Protocol.Space ObservationSpace
+        {
+            get { return _observationSpace; }
+            set { _observationSpace = value; }
+        }
+
+        public global::Rlay.Protocol.Space ActionSpace
+        {
+            get { return _actionSpace; }
+            set { _actionSpace = value; }
+        }
+
+        /// <summary>Encoded size in bytes; also caches it for WriteTo.</summary>
+        public int CalculateSize()
+        {
+            int size = 0;
+            if (_name.Length != 0) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfString(_name);
+            if (_observationSpace != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_observationSpace.CalculateSize());
+            if (_actionSpace != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_actionSpace.CalculateSize());
+            _cachedSize = size;
+            return size;
+        }
+
+        /// <summary>Encoded size computed by the last CalculateSize call.</summary>
+        public int CachedSize { get { return _cachedSize; } }
+
+        /// <summary>Writes the message; the writer needs CalculateSize() bytes of room.</summary>
+        public void WriteTo(global::Rlay.Protocol.ProtoWriter writer)
+        {
+            CalculateSize();
+            WriteFields(writer);
+        }
+
+        /// <summary>Writes the fields using the sizes cached by CalculateSize.</summary>
+        public void WriteFields(global::Rlay.Protocol.ProtoWriter writer)
+        {
+            if (_name.Length != 0)
+            {
+                writer.WriteTag(10);
+                writer.WriteString(_name);
+            }
+            if (_observationSpace != null)
+            {
+                writer.WriteTag(18);
+                writer.WriteLength(_observationSpace.CachedSize);
+                _observationSpace.WriteFields(writer);
+            }
+            if (_actionSpace != null)
+            {
+                writer.WriteTag(26);
+                writer.WriteLength(_actionSpace.CachedSize);
+                _actionSpace.WriteFields(writer);
+            }
+        }
+
+        /// <summary>Reads fields up to the reader's limit; unknown fields are skipped.</summary>
+        public void MergeFrom(global::Rlay.Protocol.ProtoReader reader)
+        {
+            uint tag;
+            while ((tag = reader.ReadTag()) != 0)
+            {
+                switch (tag)
+                {
+                    case 10:
+                        Name = reader.ReadString();
+                        break;
+                    case 18:
+                    {
+                        global::Rlay.Protocol.Space item = _observationSpace != null ? _observationSpace : new global::Rlay.Protocol.Space();
+                        reader.ReadMessage(item);
+                        ObservationSpace = item;
+                        break;
+                    }
+                    case 26:
+                    {
+                        global::Rlay.Protocol.Space item = _actionSpace != null ? _actionSpace : new global::Rlay.Protocol.Space();
+                        reader.ReadMessage(item);
+                        ActionSpace = item;
+                        break;
+                    }
+                    default:
+                        reader.SkipField(tag);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>Reads a message from the reader up to its limit.</summary>
+        public static BehaviorSpec ReadFrom(global::Rlay.Protocol.ProtoReader reader)
+        {
+            BehaviorSpec message = new BehaviorSpec();
+            message.MergeFrom(reader);
+            return message;
+        }
+
+        /// <summary>Parses count bytes of data from offset. Bytes fields may refer to data.</summary>
+        public static BehaviorSpec Parse(byte[] data, int offset, int count)
+        {
+            return ReadFrom(new global::Rlay.Protocol.ProtoReader(data, offset, count));
+        }
+
+        public static BehaviorSpec Parse(byte[] data)
+        {
+            return Parse(data, 0, data.Length);
+        }
+
+        public byte[] ToByteArray()
+        {
+            byte[] buffer = new byte[CalculateSize()];
+            WriteFields(new global::Rlay.Protocol.ProtoWriter(buffer, 0, buffer.Length));
+            return buffer;
+        }
+
+        /// <summary>Resets every field to its default.</summary>
+        public void Clear()
+        {
+            _name = "";
+            _observationSpace = null;
+            _actionSpace = null;
+        }
+    }
+
+    /// <summary>
+    /// An agent of a multi-agent env. Names are unique and not empty.
+    /// </summary>
+    public sealed partial class AgentSpec : global::Rlay.Protocol.IProtoMessage
+    {
+        private string _name = "";
+        private string _behavior = "";
+        private int _cachedSize;
+
+        public string Name
+        {
+            get { return _name; }
+            set { _name = value ?? ""; }
+        }
+
+        /// <summary>
+        /// The name of its behaviour (one of EnvSpec.behaviors).
+        /// </summary>
+        public string Behavior
+        {
+            get { return _behavior; }
+            set { _behavior = value ?? ""; }
+        }
+
+        /// <summary>Encoded size in bytes; also caches it for WriteTo.</summary>
+        public int CalculateSize()
+        {
+            int size = 0;
+            if (_name.Length != 0) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfString(_name);
+            if (_behavior.Length != 0) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfString(_behavior);
+            _cachedSize = size;
+            return size;
+        }
+
+        /// <summary>Encoded size computed by the last CalculateSize call.</summary>
+        public int CachedSize { get { return _cachedSize; } }
+
+        /// <summary>Writes the message; the writer needs CalculateSize() bytes of room.</summary>
+        public void WriteTo(global::Rlay.Protocol.ProtoWriter writer)
+        {
+            CalculateSize();
+            WriteFields(writer);
+        }
+
+        /// <summary>Writes the fields using the sizes cached by CalculateSize.</summary>
+        public void WriteFields(global::Rlay.Protocol.ProtoWriter writer)
+        {
+            if (_name.Length != 0)
+            {
+                writer.WriteTag(10);
+                writer.WriteString(_name);
+            }
+            if (_behavior.Length != 0)
+            {
+                writer.WriteTag(18);
+                writer.WriteString(_behavior);
+            }
+        }
+
+        /// <summary>Reads fields up to the reader's limit; unknown fields are skipped.</summary>
+        public void MergeFrom(global::Rlay.Protocol.ProtoReader reader)
+        {
+            uint tag;
+            while ((tag = reader.ReadTag()) != 0)
+            {
+                switch (tag)
+                {
+                    case 10:
+                        Name = reader.ReadString();
+                        break;
+                    case 18:
+                        Behavior = reader.ReadString();
+                        break;
+                    default:
+                        reader.SkipField(tag);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>Reads a message from the reader up to its limit.</summary>
+        public static AgentSpec ReadFrom(global::Rlay.Protocol.ProtoReader reader)
+        {
+            AgentSpec message = new AgentSpec();
+            message.MergeFrom(reader);
+            return message;
+        }
+
+        /// <summary>Parses count bytes of data from offset. Bytes fields may refer to data.</summary>
+        public static AgentSpec Parse(byte[] data, int offset, int count)
+        {
+            return ReadFrom(new global::Rlay.Protocol.ProtoReader(data, offset, count));
+        }
+
+        public static AgentSpec Parse(byte[] data)
+        {
+            return Parse(data, 0, data.Length);
+        }
+
+        public byte[] ToByteArray()
+        {
+            byte[] buffer = new byte[CalculateSize()];
+            WriteFields(new global::Rlay.Protocol.ProtoWriter(buffer, 0, buffer.Length));
+            return buffer;
+        }
+
+        /// <summary>Resets every field to its default.</summary>
+        public void Clear()
+        {
+            _name = "";
+            _behavior = "";
+        }
+    }
+
+    /// <summary>
+    /// Observations and outcomes of some agents of one behaviour, batched: entry
+    /// i of every field belongs to agents[i]. Within a reply a behaviour has at
+    /// most one AgentBatch and an agent at most one entry; the env side orders
+    /// batches and agents as EnvSpec lists them, and omits empty batches.
+    /// </summary>
+    public sealed partial class AgentBatch : global::Rlay.Protocol.IProtoMessage
+    {
+        private string _behavior = "";
+        private readonly global::System.Collections.Generic.List<string> _agents = new global::System.Collections.Generic.List<string>();
+        private global::Rlay.Protocol.Value _observations;
+        private global::Rlay.Protocol.Tensor _rewards;
+        private global::Rlay.Protocol.Tensor _terminated;
+        private global::Rlay.Protocol.Tensor _truncated;
+        private readonly global::System.Collections.Generic.List<global::Rlay.Protocol.Value> _infos = new global::System.Collections.Generic.List<global::Rlay.Protocol.Value>();
+        private global::Rlay.Protocol.Tensor _live;
+        private int _cachedSize;
+
+        public string Behavior
+        {
+            get { return _behavior; }
+            set { _behavior = value ?? ""; }
+        }
+
+        public global::System.Collections.Generic.List<string> Agents { get { return _agents; } }
+
+        /// <summary>
+        /// Batch form of the behaviour's observation space, N = len(agents).
+        /// </summary>
+        public global::Rlay.Protocol.Value Observations
+        {
+            get { return _observations; }
+            set { _observations = value; }
+        }
+
+        /// <summary>
+        /// Step replies only (unset in a reset reply):
+        /// float64 [N]: reward accrued since the agent was last reported.
+        /// </summary>
+        public global::Rlay.Protocol.Tensor Rewards
+        {
+            get { return _rewards; }
+            set { _rewards = value; }
+        }
+
+        /// <summary>
+        /// bool [N]: the agent's episode reached a terminal state.
+        /// </summary>
+        public global::Rlay.Protocol.Tensor Terminated
+        {
+            get { return _terminated; }
+            set { _terminated = value; }
+        }
+
+        /// <summary>
+        /// bool [N]: the agent's episode was cut short.
+        /// </summary>
+        public global::Rlay.Protocol.Tensor Truncated
+        {
+            get { return _truncated; }
+            set { _truncated = value; }
+        }
+
+        /// <summary>
+        /// One map_value per agent, or empty when every info is empty.
+        /// </summary>
+        public global::System.Collections.Generic.List<global::Rlay.Protocol.Value> Infos { get { return _infos; } }
+
+        /// <summary>
+        /// Step replies only: bool [N], the agent needs an action in the next
+        /// step. False when it ended; in a reset reply every listed agent is live.
+        /// </summary>
+        public global::Rlay.Protocol.Tensor Live
+        {
+            get { return _live; }
+            set { _live = value; }
+        }
+
+        /// <summary>Encoded size in bytes; also caches it for WriteTo.</summary>
+        public int CalculateSize()
+        {
+            int size = 0;
+            if (_behavior.Length != 0) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfString(_behavior);
+            for (int i = 0; i < _agents.Count; i++)
+                size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfString(_agents[i]);
+            if (_observations != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_observations.CalculateSize());
+            if (_rewards != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_rewards.CalculateSize());
+            if (_terminated != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_terminated.CalculateSize());
+            if (_truncated != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_truncated.CalculateSize());
+            for (int i = 0; i < _infos.Count; i++)
+                size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_infos[i].CalculateSize());
+            if (_live != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_live.CalculateSize());
+            _cachedSize = size;
+            return size;
+        }
+
+        /// <summary>Encoded size computed by the last CalculateSize call.</summary>
+        public int CachedSize { get { return _cachedSize; } }
+
+        /// <summary>Writes the message; the writer needs CalculateSize() bytes of room.</summary>
+        public void WriteTo(global::Rlay.Protocol.ProtoWriter writer)
+        {
+            CalculateSize();
+            WriteFields(writer);
+        }
+
+        /// <summary>Writes the fields using the sizes cached by CalculateSize.</summary>
+        public void WriteFields(global::Rlay.Protocol.ProtoWriter writer)
+        {
+            if (_behavior.Length != 0)
+            {
+                writer.WriteTag(10);
+                writer.WriteString(_behavior);
+            }
+            for (int i = 0; i < _agents.Count; i++)
+            {
+                writer.WriteTag(18);
+                writer.WriteString(_agents[i]);
+            }
+            if (_observations != null)
+            {
+                writer.WriteTag(26);
+                writer.WriteLength(_observations.CachedSize);
+                _observations.WriteFields(writer);
+            }
+            if (_rewards != null)
+            {
+                writer.WriteTag(34);
+                writer.WriteLength(_rewards.CachedSize);
+                _rewards.WriteFields(writer);
+            }
+            if (_terminated != null)
+            {
+                writer.WriteTag(42);
+                writer.WriteLength(_terminated.CachedSize);
+                _terminated.WriteFields(writer);
+            }
+            if (_truncated != null)
+            {
+                writer.WriteTag(50);
+                writer.WriteLength(_truncated.CachedSize);
+                _truncated.WriteFields(writer);
+            }
+            for (int i = 0; i < _infos.Count; i++)
+            {
+                writer.WriteTag(58);
+                writer.WriteLength(_infos[i].CachedSize);
+                _infos[i].WriteFields(writer);
+            }
+            if (_live != null)
+            {
+                writer.WriteTag(66);
+                writer.WriteLength(_live.CachedSize);
+                _live.WriteFields(writer);
+            }
+        }
+
+        /// <summary>Reads fields up to the reader's limit; unknown fields are skipped.</summary>
+        public void MergeFrom(global::Rlay.Protocol.ProtoReader reader)
+        {
+            uint tag;
+            while ((tag = reader.ReadTag()) != 0)
+            {
+                switch (tag)
+                {
+                    case 10:
+                        Behavior = reader.ReadString();
+                        break;
+                    case 18:
+                        _agents.Add(reader.ReadString());
+                        break;
+                    case 26:
+                    {
+                        global::Rlay.Protocol.Value item = _observations != null ? _observations : new global::Rlay.Protocol.Value();
+                        reader.ReadMessage(item);
+                        Observations = item;
+                        break;
+                    }
+                    case 34:
+                    {
+                        global::Rlay.Protocol.Tensor item = _rewards != null ? _rewards : new global::Rlay.Protocol.Tensor();
+                        reader.ReadMessage(item);
+                        Rewards = item;
+                        break;
+                    }
+                    case 42:
+                    {
+                        global::Rlay.Protocol.Tensor item = _terminated != null ? _terminated : new global::Rlay.Protocol.Tensor();
+                        reader.ReadMessage(item);
+                        Terminated = item;
+                        break;
+                    }
+                    case 50:
+                    {
+                        global::Rlay.Protocol.Tensor item = _truncated != null ? _truncated : new global::Rlay.Protocol.Tensor();
+                        reader.ReadMessage(item);
+                        Truncated = item;
+                        break;
+                    }
+                    case 58:
+                    {
+                        global::Rlay.Protocol.Value item = new global::Rlay.Protocol.Value();
+                        reader.ReadMessage(item);
+                        _infos.Add(item);
+                        break;
+                    }
+                    case 66:
+                    {
+                        global::Rlay.Protocol.Tensor item = _live != null ? _live : new global::Rlay.Protocol.Tensor();
+                        reader.ReadMessage(item);
+                        Live = item;
+                        break;
+                    }
+                    default:
+                        reader.SkipField(tag);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>Reads a message from the reader up to its limit.</summary>
+        public static AgentBatch ReadFrom(global::Rlay.Protocol.ProtoReader reader)
+        {
+            AgentBatch message = new AgentBatch();
+            message.MergeFrom(reader);
+            return message;
+        }
+
+        /// <summary>Parses count bytes of data from offset. Bytes fields may refer to data.</summary>
+        public static AgentBatch Parse(byte[] data, int offset, int count)
+        {
+            return ReadFrom(new global::Rlay.Protocol.ProtoReader(data, offset, count));
+        }
+
+        public static AgentBatch Parse(byte[] data)
+        {
+            return Parse(data, 0, data.Length);
+        }
+
+        public byte[] ToByteArray()
+        {
+            byte[] buffer = new byte[CalculateSize()];
+            WriteFields(new global::Rlay.Protocol.ProtoWriter(buffer, 0, buffer.Length));
+            return buffer;
+        }
+
+        /// <summary>Resets every field to its default.</summary>
+        public void Clear()
+        {
+            _behavior = "";
+            _agents.Clear();
+            _observations = null;
+            _rewards = null;
+            _terminated = null;
+            _truncated = null;
+            _infos.Clear();
+            _live = null;
+        }
+    }
+
+    /// <summary>
+    /// Actions of some live agents of one behaviour, batched.
+    /// </summary>
+    public sealed partial class AgentActions : global::Rlay.Protocol.IProtoMessage
+    {
+        private string _behavior = "";
+        private readonly global::System.Collections.Generic.List<string> _agents = new global::System.Collections.Generic.List<string>();
+        private global::Rlay.Protocol.Value _actions;
+        private int _cachedSize;
+
+        public string Behavior
+        {
+            get { return _behavior; }
+            set { _behavior = value ?? ""; }
+        }
+
+        public global::System.Collections.Generic.List<string> Agents { get { return _agents; } }
+
+        /// <summary>
+        /// Batch form of the behaviour's action space, N = len(agents).
+        /// </summary>
+        public global::Rlay.Protocol.Value Actions
+        {
+            get { return _actions; }
+            set { _actions = value; }
+        }
+
+        /// <summary>Encoded size in bytes; also caches it for WriteTo.</summary>
+        public int CalculateSize()
+        {
+            int size = 0;
+            if (_behavior.Length != 0) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfString(_behavior);
+            for (int i = 0; i < _agents.Count; i++)
+                size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfString(_agents[i]);
+            if (_actions != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_actions.CalculateSize());
+            _cachedSize = size;
+            return size;
+        }
+
+        /// <summary>Encoded size computed by the last CalculateSize call.</summary>
+        public int CachedSize { get { return _cachedSize; } }
+
+        /// <summary>Writes the message; the writer needs CalculateSize() bytes of room.</summary>
+        public void WriteTo(global::Rlay.Protocol.ProtoWriter writer)
+        {
+            CalculateSize();
+            WriteFields(writer);
+        }
+
+        /// <summary>Writes the fields using the sizes cached by CalculateSize.</summary>
+        public void WriteFields(global::Rlay.Protocol.ProtoWriter writer)
+        {
+            if (_behavior.Length != 0)
+            {
+                writer.WriteTag(10);
+                writer.WriteString(_behavior);
+            }
+            for (int i = 0; i < _agents.Count; i++)
+            {
+                writer.WriteTag(18);
+                writer.WriteString(_agents[i]);
+            }
+            if (_actions != null)
+            {
+                writer.WriteTag(26);
+                writer.WriteLength(_actions.CachedSize);
+                _actions.WriteFields(writer);
+            }
+        }
+
+        /// <summary>Reads fields up to the reader's limit; unknown fields are skipped.</summary>
+        public void MergeFrom(global::Rlay.Protocol.ProtoReader reader)
+        {
+            uint tag;
+            while ((tag = reader.ReadTag()) != 0)
+            {
+                switch (tag)
+                {
+                    case 10:
+                        Behavior = reader.ReadString();
+                        break;
+                    case 18:
+                        _agents.Add(reader.ReadString());
+                        break;
+                    case 26:
+                    {
+                        global::Rlay.Protocol.Value item = _actions != null ? _actions : new global::Rlay.Protocol.Value();
+                        reader.ReadMessage(item);
+                        Actions = item;
+                        break;
+                    }
+                    default:
+                        reader.SkipField(tag);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>Reads a message from the reader up to its limit.</summary>
+        public static AgentActions ReadFrom(global::Rlay.Protocol.ProtoReader reader)
+        {
+            AgentActions message = new AgentActions();
+            message.MergeFrom(reader);
+            return message;
+        }
+
+        /// <summary>Parses count bytes of data from offset. Bytes fields may refer to data.</summary>
+        public static AgentActions Parse(byte[] data, int offset, int count)
+        {
+            return ReadFrom(new global::Rlay.Protocol.ProtoReader(data, offset, count));
+        }
+
+        public static AgentActions Parse(byte[] data)
+        {
+            return Parse(data, 0, data.Length);
+        }
+
+        public byte[] ToByteArray()
+        {
+            byte[] buffer = new byte[CalculateSize()];
+            WriteFields(new global::Rlay.Protocol.ProtoWriter(buffer, 0, buffer.Length));
+            return buffer;
+        }
+
+        /// <summary>Resets every field to its default.</summary>
+        public void Clear()
+        {
+            _behavior = "";
+            _agents.Clear();
+            _actions = null;
         }
     }
 
@@ -952,11 +1651,13 @@ namespace Rlay.Protocol
     {
         private global::Rlay.Protocol.Value _observations;
         private readonly global::System.Collections.Generic.List<global::Rlay.Protocol.Value> _infos = new global::System.Collections.Generic.List<global::Rlay.Protocol.Value>();
+        private readonly global::System.Collections.Generic.List<global::Rlay.Protocol.AgentBatch> _agents = new global::System.Collections.Generic.List<global::Rlay.Protocol.AgentBatch>();
         private int _cachedSize;
 
         /// <summary>
         /// Batch form of the observation space (see value.proto), N = num_envs.
         /// With a mask, sub-envs not reset repeat their current observation.
+        /// Unset for a multi-agent env.
         /// </summary>
         public global::Rlay.Protocol.Value Observations
         {
@@ -969,6 +1670,11 @@ namespace Rlay.Protocol
         /// </summary>
         public global::System.Collections.Generic.List<global::Rlay.Protocol.Value> Infos { get { return _infos; } }
 
+        /// <summary>
+        /// Multi-agent envs only: the live agents after the reset.
+        /// </summary>
+        public global::System.Collections.Generic.List<global::Rlay.Protocol.AgentBatch> Agents { get { return _agents; } }
+
         /// <summary>Encoded size in bytes; also caches it for WriteTo.</summary>
         public int CalculateSize()
         {
@@ -976,6 +1682,8 @@ namespace Rlay.Protocol
             if (_observations != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_observations.CalculateSize());
             for (int i = 0; i < _infos.Count; i++)
                 size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_infos[i].CalculateSize());
+            for (int i = 0; i < _agents.Count; i++)
+                size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_agents[i].CalculateSize());
             _cachedSize = size;
             return size;
         }
@@ -1005,6 +1713,12 @@ namespace Rlay.Protocol
                 writer.WriteLength(_infos[i].CachedSize);
                 _infos[i].WriteFields(writer);
             }
+            for (int i = 0; i < _agents.Count; i++)
+            {
+                writer.WriteTag(26);
+                writer.WriteLength(_agents[i].CachedSize);
+                _agents[i].WriteFields(writer);
+            }
         }
 
         /// <summary>Reads fields up to the reader's limit; unknown fields are skipped.</summary>
@@ -1027,6 +1741,13 @@ namespace Rlay.Protocol
                         global::Rlay.Protocol.Value item = new global::Rlay.Protocol.Value();
                         reader.ReadMessage(item);
                         _infos.Add(item);
+                        break;
+                    }
+                    case 26:
+                    {
+                        global::Rlay.Protocol.AgentBatch item = new global::Rlay.Protocol.AgentBatch();
+                        reader.ReadMessage(item);
+                        _agents.Add(item);
                         break;
                     }
                     default:
@@ -1067,16 +1788,19 @@ namespace Rlay.Protocol
         {
             _observations = null;
             _infos.Clear();
+            _agents.Clear();
         }
     }
 
     public sealed partial class StepRequest : global::Rlay.Protocol.IProtoMessage
     {
         private global::Rlay.Protocol.Value _actions;
+        private readonly global::System.Collections.Generic.List<global::Rlay.Protocol.AgentActions> _agentActions = new global::System.Collections.Generic.List<global::Rlay.Protocol.AgentActions>();
         private int _cachedSize;
 
         /// <summary>
         /// Batch form of the action space, one action per sub-environment.
+        /// Unset for a multi-agent env.
         /// </summary>
         public global::Rlay.Protocol.Value Actions
         {
@@ -1084,11 +1808,18 @@ namespace Rlay.Protocol
             set { _actions = value; }
         }
 
+        /// <summary>
+        /// Multi-agent envs only: one action for every live agent.
+        /// </summary>
+        public global::System.Collections.Generic.List<global::Rlay.Protocol.AgentActions> AgentActions { get { return _agentActions; } }
+
         /// <summary>Encoded size in bytes; also caches it for WriteTo.</summary>
         public int CalculateSize()
         {
             int size = 0;
             if (_actions != null) size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_actions.CalculateSize());
+            for (int i = 0; i < _agentActions.Count; i++)
+                size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_agentActions[i].CalculateSize());
             _cachedSize = size;
             return size;
         }
@@ -1112,6 +1843,12 @@ namespace Rlay.Protocol
                 writer.WriteLength(_actions.CachedSize);
                 _actions.WriteFields(writer);
             }
+            for (int i = 0; i < _agentActions.Count; i++)
+            {
+                writer.WriteTag(18);
+                writer.WriteLength(_agentActions[i].CachedSize);
+                _agentActions[i].WriteFields(writer);
+            }
         }
 
         /// <summary>Reads fields up to the reader's limit; unknown fields are skipped.</summary>
@@ -1127,6 +1864,13 @@ namespace Rlay.Protocol
                         global::Rlay.Protocol.Value item = _actions != null ? _actions : new global::Rlay.Protocol.Value();
                         reader.ReadMessage(item);
                         Actions = item;
+                        break;
+                    }
+                    case 18:
+                    {
+                        global::Rlay.Protocol.AgentActions item = new global::Rlay.Protocol.AgentActions();
+                        reader.ReadMessage(item);
+                        _agentActions.Add(item);
                         break;
                     }
                     default:
@@ -1166,6 +1910,7 @@ namespace Rlay.Protocol
         public void Clear()
         {
             _actions = null;
+            _agentActions.Clear();
         }
     }
 
@@ -1319,6 +2064,7 @@ namespace Rlay.Protocol
         private global::Rlay.Protocol.Tensor _truncated;
         private readonly global::System.Collections.Generic.List<global::Rlay.Protocol.Value> _infos = new global::System.Collections.Generic.List<global::Rlay.Protocol.Value>();
         private readonly global::System.Collections.Generic.List<global::Rlay.Protocol.FinalStep> _finals = new global::System.Collections.Generic.List<global::Rlay.Protocol.FinalStep>();
+        private readonly global::System.Collections.Generic.List<global::Rlay.Protocol.AgentBatch> _agents = new global::System.Collections.Generic.List<global::Rlay.Protocol.AgentBatch>();
         private int _cachedSize;
 
         /// <summary>
@@ -1364,6 +2110,12 @@ namespace Rlay.Protocol
 
         public global::System.Collections.Generic.List<global::Rlay.Protocol.FinalStep> Finals { get { return _finals; } }
 
+        /// <summary>
+        /// Multi-agent envs only (observations..finals unset): every agent that
+        /// acted and every agent that became live, see AgentBatch.
+        /// </summary>
+        public global::System.Collections.Generic.List<global::Rlay.Protocol.AgentBatch> Agents { get { return _agents; } }
+
         /// <summary>Encoded size in bytes; also caches it for WriteTo.</summary>
         public int CalculateSize()
         {
@@ -1376,6 +2128,8 @@ namespace Rlay.Protocol
                 size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_infos[i].CalculateSize());
             for (int i = 0; i < _finals.Count; i++)
                 size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_finals[i].CalculateSize());
+            for (int i = 0; i < _agents.Count; i++)
+                size += 1 + global::Rlay.Protocol.ProtoWriter.SizeOfMessage(_agents[i].CalculateSize());
             _cachedSize = size;
             return size;
         }
@@ -1429,6 +2183,12 @@ namespace Rlay.Protocol
                 writer.WriteLength(_finals[i].CachedSize);
                 _finals[i].WriteFields(writer);
             }
+            for (int i = 0; i < _agents.Count; i++)
+            {
+                writer.WriteTag(58);
+                writer.WriteLength(_agents[i].CachedSize);
+                _agents[i].WriteFields(writer);
+            }
         }
 
         /// <summary>Reads fields up to the reader's limit; unknown fields are skipped.</summary>
@@ -1481,6 +2241,13 @@ namespace Rlay.Protocol
                         _finals.Add(item);
                         break;
                     }
+                    case 58:
+                    {
+                        global::Rlay.Protocol.AgentBatch item = new global::Rlay.Protocol.AgentBatch();
+                        reader.ReadMessage(item);
+                        _agents.Add(item);
+                        break;
+                    }
                     default:
                         reader.SkipField(tag);
                         break;
@@ -1523,6 +2290,7 @@ namespace Rlay.Protocol
             _truncated = null;
             _infos.Clear();
             _finals.Clear();
+            _agents.Clear();
         }
     }
 

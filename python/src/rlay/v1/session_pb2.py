@@ -27,7 +27,7 @@ from rlay.v1 import tensor_pb2 as rlay_dot_v1_dot_tensor__pb2
 from rlay.v1 import value_pb2 as rlay_dot_v1_dot_value__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15rlay/v1/session.proto\x12\x07rlay.v1\x1a\x13rlay/v1/space.proto\x1a\x14rlay/v1/tensor.proto\x1a\x13rlay/v1/value.proto\"/\n\x0fProtocolVersion\x12\r\n\x05major\x18\x01 \x01(\r\x12\r\n\x05minor\x18\x02 \x01(\r\"\xd1\x01\n\x05Hello\x12\x32\n\x10protocol_version\x18\x01 \x01(\x0b\x32\x18.rlay.v1.ProtocolVersion\x12\x16\n\x0eimplementation\x18\x02 \x01(\t\x12\x1e\n\x16implementation_version\x18\x03 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x04 \x03(\t\x12\r\n\x05token\x18\x05 \x01(\t\x12\"\n\x08\x65nv_spec\x18\x06 \x01(\x0b\x32\x10.rlay.v1.EnvSpec\x12\x13\n\x0brender_mode\x18\x07 \x01(\t\"\xa8\x02\n\x07\x45nvSpec\x12\x0e\n\x06\x65nv_id\x18\x01 \x01(\t\x12)\n\x11observation_space\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Space\x12$\n\x0c\x61\x63tion_space\x18\x03 \x01(\x0b\x32\x0e.rlay.v1.Space\x12\x10\n\x08num_envs\x18\x04 \x01(\r\x12.\n\x0e\x61utoreset_mode\x18\x05 \x01(\x0e\x32\x16.rlay.v1.AutoresetMode\x12\x14\n\x0crender_modes\x18\x06 \x03(\t\x12\x13\n\x0brender_mode\x18\x07 \x01(\t\x12\x12\n\nrender_fps\x18\x08 \x01(\x01\x12\x19\n\x11max_episode_steps\x18\t \x01(\x04\x12 \n\x08metadata\x18\n \x01(\x0b\x32\x0e.rlay.v1.Value\"!\n\x04Seed\x12\x0f\n\x05value\x18\x01 \x01(\x04H\x00\x42\x08\n\x06\x63hoice\"[\n\x0cResetRequest\x12\x1c\n\x05seeds\x18\x01 \x03(\x0b\x32\r.rlay.v1.Seed\x12\x1f\n\x07options\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Value\x12\x0c\n\x04mask\x18\x03 \x03(\x08\"T\n\rResetResponse\x12$\n\x0cobservations\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.Value\x12\x1d\n\x05infos\x18\x02 \x03(\x0b\x32\x0e.rlay.v1.Value\".\n\x0bStepRequest\x12\x1f\n\x07\x61\x63tions\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.Value\"]\n\tFinalStep\x12\r\n\x05index\x18\x01 \x01(\r\x12#\n\x0bobservation\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Value\x12\x1c\n\x04info\x18\x03 \x01(\x0b\x32\x0e.rlay.v1.Value\"\xe2\x01\n\x0cStepResponse\x12$\n\x0cobservations\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.Value\x12 \n\x07rewards\x18\x02 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12#\n\nterminated\x18\x03 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12\"\n\ttruncated\x18\x04 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12\x1d\n\x05infos\x18\x05 \x03(\x0b\x32\x0e.rlay.v1.Value\x12\"\n\x06\x66inals\x18\x06 \x03(\x0b\x32\x12.rlay.v1.FinalStep\"\x0f\n\rRenderRequest\"0\n\x0eRenderResponse\x12\x1e\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x0e.rlay.v1.Value\":\n\x0b\x43\x61llRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x1d\n\x05value\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Value\"-\n\x0c\x43\x61llResponse\x12\x1d\n\x05value\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.Value\"\x0e\n\x0c\x43loseRequest\"\x0f\n\rCloseResponse\":\n\x05\x45rror\x12 \n\x04\x63ode\x18\x01 \x01(\x0e\x32\x12.rlay.v1.ErrorCode\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xff\x01\n\x0eSessionRequest\x12\x1f\n\x05hello\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.HelloH\x00\x12&\n\x05reset\x18\x02 \x01(\x0b\x32\x15.rlay.v1.ResetRequestH\x00\x12$\n\x04step\x18\x03 \x01(\x0b\x32\x14.rlay.v1.StepRequestH\x00\x12(\n\x06render\x18\x04 \x01(\x0b\x32\x16.rlay.v1.RenderRequestH\x00\x12$\n\x04\x63\x61ll\x18\x05 \x01(\x0b\x32\x14.rlay.v1.CallRequestH\x00\x12&\n\x05\x63lose\x18\x06 \x01(\x0b\x32\x15.rlay.v1.CloseRequestH\x00\x42\x06\n\x04kind\"\xa6\x02\n\x0fSessionResponse\x12\x1f\n\x05hello\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.HelloH\x00\x12\'\n\x05reset\x18\x02 \x01(\x0b\x32\x16.rlay.v1.ResetResponseH\x00\x12%\n\x04step\x18\x03 \x01(\x0b\x32\x15.rlay.v1.StepResponseH\x00\x12)\n\x06render\x18\x04 \x01(\x0b\x32\x17.rlay.v1.RenderResponseH\x00\x12%\n\x04\x63\x61ll\x18\x05 \x01(\x0b\x32\x15.rlay.v1.CallResponseH\x00\x12\'\n\x05\x63lose\x18\x06 \x01(\x0b\x32\x16.rlay.v1.CloseResponseH\x00\x12\x1f\n\x05\x65rror\x18\x0f \x01(\x0b\x32\x0e.rlay.v1.ErrorH\x00\x42\x06\n\x04kind*\x88\x01\n\rAutoresetMode\x12\x1e\n\x1a\x41UTORESET_MODE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41UTORESET_MODE_NEXT_STEP\x10\x01\x12\x1c\n\x18\x41UTORESET_MODE_SAME_STEP\x10\x02\x12\x1b\n\x17\x41UTORESET_MODE_DISABLED\x10\x03*\xb4\x02\n\tErrorCode\x12\x1a\n\x16\x45RROR_CODE_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x45RROR_CODE_ENV\x10\x01\x12\x1f\n\x1b\x45RROR_CODE_INVALID_ARGUMENT\x10\x02\x12\x1f\n\x1b\x45RROR_CODE_VERSION_MISMATCH\x10\x03\x12\x1e\n\x1a\x45RROR_CODE_UNAUTHENTICATED\x10\x04\x12\x17\n\x13\x45RROR_CODE_PROTOCOL\x10\x05\x12\x1e\n\x1a\x45RROR_CODE_FRAME_TOO_LARGE\x10\x06\x12\x1c\n\x18\x45RROR_CODE_UNIMPLEMENTED\x10\x07\x12\x1a\n\x16\x45RROR_CODE_UNAVAILABLE\x10\x08\x12\"\n\x1e\x45RROR_CODE_FAILED_PRECONDITION\x10\tB\x10\xaa\x02\rRlay.Protocolb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15rlay/v1/session.proto\x12\x07rlay.v1\x1a\x13rlay/v1/space.proto\x1a\x14rlay/v1/tensor.proto\x1a\x13rlay/v1/value.proto\"/\n\x0fProtocolVersion\x12\r\n\x05major\x18\x01 \x01(\r\x12\r\n\x05minor\x18\x02 \x01(\r\"\xd1\x01\n\x05Hello\x12\x32\n\x10protocol_version\x18\x01 \x01(\x0b\x32\x18.rlay.v1.ProtocolVersion\x12\x16\n\x0eimplementation\x18\x02 \x01(\t\x12\x1e\n\x16implementation_version\x18\x03 \x01(\t\x12\x14\n\x0c\x63\x61pabilities\x18\x04 \x03(\t\x12\r\n\x05token\x18\x05 \x01(\t\x12\"\n\x08\x65nv_spec\x18\x06 \x01(\x0b\x32\x10.rlay.v1.EnvSpec\x12\x13\n\x0brender_mode\x18\x07 \x01(\t\"\xf6\x02\n\x07\x45nvSpec\x12\x0e\n\x06\x65nv_id\x18\x01 \x01(\t\x12)\n\x11observation_space\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Space\x12$\n\x0c\x61\x63tion_space\x18\x03 \x01(\x0b\x32\x0e.rlay.v1.Space\x12\x10\n\x08num_envs\x18\x04 \x01(\r\x12.\n\x0e\x61utoreset_mode\x18\x05 \x01(\x0e\x32\x16.rlay.v1.AutoresetMode\x12\x14\n\x0crender_modes\x18\x06 \x03(\t\x12\x13\n\x0brender_mode\x18\x07 \x01(\t\x12\x12\n\nrender_fps\x18\x08 \x01(\x01\x12\x19\n\x11max_episode_steps\x18\t \x01(\x04\x12 \n\x08metadata\x18\n \x01(\x0b\x32\x0e.rlay.v1.Value\x12(\n\tbehaviors\x18\x0b \x03(\x0b\x32\x15.rlay.v1.BehaviorSpec\x12\"\n\x06\x61gents\x18\x0c \x03(\x0b\x32\x12.rlay.v1.AgentSpec\"m\n\x0c\x42\x65haviorSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x11observation_space\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Space\x12$\n\x0c\x61\x63tion_space\x18\x03 \x01(\x0b\x32\x0e.rlay.v1.Space\"+\n\tAgentSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08\x62\x65havior\x18\x02 \x01(\t\"\xfd\x01\n\nAgentBatch\x12\x10\n\x08\x62\x65havior\x18\x01 \x01(\t\x12\x0e\n\x06\x61gents\x18\x02 \x03(\t\x12$\n\x0cobservations\x18\x03 \x01(\x0b\x32\x0e.rlay.v1.Value\x12 \n\x07rewards\x18\x04 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12#\n\nterminated\x18\x05 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12\"\n\ttruncated\x18\x06 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12\x1d\n\x05infos\x18\x07 \x03(\x0b\x32\x0e.rlay.v1.Value\x12\x1d\n\x04live\x18\x08 \x01(\x0b\x32\x0f.rlay.v1.Tensor\"Q\n\x0c\x41gentActions\x12\x10\n\x08\x62\x65havior\x18\x01 \x01(\t\x12\x0e\n\x06\x61gents\x18\x02 \x03(\t\x12\x1f\n\x07\x61\x63tions\x18\x03 \x01(\x0b\x32\x0e.rlay.v1.Value\"!\n\x04Seed\x12\x0f\n\x05value\x18\x01 \x01(\x04H\x00\x42\x08\n\x06\x63hoice\"[\n\x0cResetRequest\x12\x1c\n\x05seeds\x18\x01 \x03(\x0b\x32\r.rlay.v1.Seed\x12\x1f\n\x07options\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Value\x12\x0c\n\x04mask\x18\x03 \x03(\x08\"y\n\rResetResponse\x12$\n\x0cobservations\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.Value\x12\x1d\n\x05infos\x18\x02 \x03(\x0b\x32\x0e.rlay.v1.Value\x12#\n\x06\x61gents\x18\x03 \x03(\x0b\x32\x13.rlay.v1.AgentBatch\"\\\n\x0bStepRequest\x12\x1f\n\x07\x61\x63tions\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.Value\x12,\n\ragent_actions\x18\x02 \x03(\x0b\x32\x15.rlay.v1.AgentActions\"]\n\tFinalStep\x12\r\n\x05index\x18\x01 \x01(\r\x12#\n\x0bobservation\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Value\x12\x1c\n\x04info\x18\x03 \x01(\x0b\x32\x0e.rlay.v1.Value\"\x87\x02\n\x0cStepResponse\x12$\n\x0cobservations\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.Value\x12 \n\x07rewards\x18\x02 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12#\n\nterminated\x18\x03 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12\"\n\ttruncated\x18\x04 \x01(\x0b\x32\x0f.rlay.v1.Tensor\x12\x1d\n\x05infos\x18\x05 \x03(\x0b\x32\x0e.rlay.v1.Value\x12\"\n\x06\x66inals\x18\x06 \x03(\x0b\x32\x12.rlay.v1.FinalStep\x12#\n\x06\x61gents\x18\x07 \x03(\x0b\x32\x13.rlay.v1.AgentBatch\"\x0f\n\rRenderRequest\"0\n\x0eRenderResponse\x12\x1e\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x0e.rlay.v1.Value\":\n\x0b\x43\x61llRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x1d\n\x05value\x18\x02 \x01(\x0b\x32\x0e.rlay.v1.Value\"-\n\x0c\x43\x61llResponse\x12\x1d\n\x05value\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.Value\"\x0e\n\x0c\x43loseRequest\"\x0f\n\rCloseResponse\":\n\x05\x45rror\x12 \n\x04\x63ode\x18\x01 \x01(\x0e\x32\x12.rlay.v1.ErrorCode\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xff\x01\n\x0eSessionRequest\x12\x1f\n\x05hello\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.HelloH\x00\x12&\n\x05reset\x18\x02 \x01(\x0b\x32\x15.rlay.v1.ResetRequestH\x00\x12$\n\x04step\x18\x03 \x01(\x0b\x32\x14.rlay.v1.StepRequestH\x00\x12(\n\x06render\x18\x04 \x01(\x0b\x32\x16.rlay.v1.RenderRequestH\x00\x12$\n\x04\x63\x61ll\x18\x05 \x01(\x0b\x32\x14.rlay.v1.CallRequestH\x00\x12&\n\x05\x63lose\x18\x06 \x01(\x0b\x32\x15.rlay.v1.CloseRequestH\x00\x42\x06\n\x04kind\"\xa6\x02\n\x0fSessionResponse\x12\x1f\n\x05hello\x18\x01 \x01(\x0b\x32\x0e.rlay.v1.HelloH\x00\x12\'\n\x05reset\x18\x02 \x01(\x0b\x32\x16.rlay.v1.ResetResponseH\x00\x12%\n\x04step\x18\x03 \x01(\x0b\x32\x15.rlay.v1.StepResponseH\x00\x12)\n\x06render\x18\x04 \x01(\x0b\x32\x17.rlay.v1.RenderResponseH\x00\x12%\n\x04\x63\x61ll\x18\x05 \x01(\x0b\x32\x15.rlay.v1.CallResponseH\x00\x12\'\n\x05\x63lose\x18\x06 \x01(\x0b\x32\x16.rlay.v1.CloseResponseH\x00\x12\x1f\n\x05\x65rror\x18\x0f \x01(\x0b\x32\x0e.rlay.v1.ErrorH\x00\x42\x06\n\x04kind*\x88\x01\n\rAutoresetMode\x12\x1e\n\x1a\x41UTORESET_MODE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41UTORESET_MODE_NEXT_STEP\x10\x01\x12\x1c\n\x18\x41UTORESET_MODE_SAME_STEP\x10\x02\x12\x1b\n\x17\x41UTORESET_MODE_DISABLED\x10\x03*\xd8\x02\n\tErrorCode\x12\x1a\n\x16\x45RROR_CODE_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x45RROR_CODE_ENV\x10\x01\x12\x1f\n\x1b\x45RROR_CODE_INVALID_ARGUMENT\x10\x02\x12\x1f\n\x1b\x45RROR_CODE_VERSION_MISMATCH\x10\x03\x12\x1e\n\x1a\x45RROR_CODE_UNAUTHENTICATED\x10\x04\x12\x17\n\x13\x45RROR_CODE_PROTOCOL\x10\x05\x12\x1e\n\x1a\x45RROR_CODE_FRAME_TOO_LARGE\x10\x06\x12\x1c\n\x18\x45RROR_CODE_UNIMPLEMENTED\x10\x07\x12\x1a\n\x16\x45RROR_CODE_UNAVAILABLE\x10\x08\x12\"\n\x1e\x45RROR_CODE_FAILED_PRECONDITION\x10\t\x12\"\n\x1e\x45RROR_CODE_CAPABILITY_REQUIRED\x10\nB\x10\xaa\x02\rRlay.Protocolb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,44 +35,52 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'rlay.v1.session_pb2', _glob
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\252\002\rRlay.Protocol'
-  _globals['_AUTORESETMODE']._serialized_start=2067
-  _globals['_AUTORESETMODE']._serialized_end=2203
-  _globals['_ERRORCODE']._serialized_start=2206
-  _globals['_ERRORCODE']._serialized_end=2514
+  _globals['_AUTORESETMODE']._serialized_start=2760
+  _globals['_AUTORESETMODE']._serialized_end=2896
+  _globals['_ERRORCODE']._serialized_start=2899
+  _globals['_ERRORCODE']._serialized_end=3243
   _globals['_PROTOCOLVERSION']._serialized_start=98
   _globals['_PROTOCOLVERSION']._serialized_end=145
   _globals['_HELLO']._serialized_start=148
   _globals['_HELLO']._serialized_end=357
   _globals['_ENVSPEC']._serialized_start=360
-  _globals['_ENVSPEC']._serialized_end=656
-  _globals['_SEED']._serialized_start=658
-  _globals['_SEED']._serialized_end=691
-  _globals['_RESETREQUEST']._serialized_start=693
-  _globals['_RESETREQUEST']._serialized_end=784
-  _globals['_RESETRESPONSE']._serialized_start=786
-  _globals['_RESETRESPONSE']._serialized_end=870
-  _globals['_STEPREQUEST']._serialized_start=872
-  _globals['_STEPREQUEST']._serialized_end=918
-  _globals['_FINALSTEP']._serialized_start=920
-  _globals['_FINALSTEP']._serialized_end=1013
-  _globals['_STEPRESPONSE']._serialized_start=1016
-  _globals['_STEPRESPONSE']._serialized_end=1242
-  _globals['_RENDERREQUEST']._serialized_start=1244
-  _globals['_RENDERREQUEST']._serialized_end=1259
-  _globals['_RENDERRESPONSE']._serialized_start=1261
-  _globals['_RENDERRESPONSE']._serialized_end=1309
-  _globals['_CALLREQUEST']._serialized_start=1311
-  _globals['_CALLREQUEST']._serialized_end=1369
-  _globals['_CALLRESPONSE']._serialized_start=1371
-  _globals['_CALLRESPONSE']._serialized_end=1416
-  _globals['_CLOSEREQUEST']._serialized_start=1418
-  _globals['_CLOSEREQUEST']._serialized_end=1432
-  _globals['_CLOSERESPONSE']._serialized_start=1434
-  _globals['_CLOSERESPONSE']._serialized_end=1449
-  _globals['_ERROR']._serialized_start=1451
-  _globals['_ERROR']._serialized_end=1509
-  _globals['_SESSIONREQUEST']._serialized_start=1512
-  _globals['_SESSIONREQUEST']._serialized_end=1767
-  _globals['_SESSIONRESPONSE']._serialized_start=1770
-  _globals['_SESSIONRESPONSE']._serialized_end=2064
+  _globals['_ENVSPEC']._serialized_end=734
+  _globals['_BEHAVIORSPEC']._serialized_start=736
+  _globals['_BEHAVIORSPEC']._serialized_end=845
+  _globals['_AGENTSPEC']._serialized_start=847
+  _globals['_AGENTSPEC']._serialized_end=890
+  _globals['_AGENTBATCH']._serialized_start=893
+  _globals['_AGENTBATCH']._serialized_end=1146
+  _globals['_AGENTACTIONS']._serialized_start=1148
+  _globals['_AGENTACTIONS']._serialized_end=1229
+  _globals['_SEED']._serialized_start=1231
+  _globals['_SEED']._serialized_end=1264
+  _globals['_RESETREQUEST']._serialized_start=1266
+  _globals['_RESETREQUEST']._serialized_end=1357
+  _globals['_RESETRESPONSE']._serialized_start=1359
+  _globals['_RESETRESPONSE']._serialized_end=1480
+  _globals['_STEPREQUEST']._serialized_start=1482
+  _globals['_STEPREQUEST']._serialized_end=1574
+  _globals['_FINALSTEP']._serialized_start=1576
+  _globals['_FINALSTEP']._serialized_end=1669
+  _globals['_STEPRESPONSE']._serialized_start=1672
+  _globals['_STEPRESPONSE']._serialized_end=1935
+  _globals['_RENDERREQUEST']._serialized_start=1937
+  _globals['_RENDERREQUEST']._serialized_end=1952
+  _globals['_RENDERRESPONSE']._serialized_start=1954
+  _globals['_RENDERRESPONSE']._serialized_end=2002
+  _globals['_CALLREQUEST']._serialized_start=2004
+  _globals['_CALLREQUEST']._serialized_end=2062
+  _globals['_CALLRESPONSE']._serialized_start=2064
+  _globals['_CALLRESPONSE']._serialized_end=2109
+  _globals['_CLOSEREQUEST']._serialized_start=2111
+  _globals['_CLOSEREQUEST']._serialized_end=2125
+  _globals['_CLOSERESPONSE']._serialized_start=2127
+  _globals['_CLOSERESPONSE']._serialized_end=2142
+  _globals['_ERROR']._serialized_start=2144
+  _globals['_ERROR']._serialized_end=2202
+  _globals['_SESSIONREQUEST']._serialized_start=2205
+  _globals['_SESSIONREQUEST']._serialized_end=2460
+  _globals['_SESSIONRESPONSE']._serialized_start=2463
+  _globals['_SESSIONRESPONSE']._serialized_end=2757
 # @@protoc_insertion_point(module_scope)

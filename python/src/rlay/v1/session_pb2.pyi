@@ -29,6 +29,7 @@ class ErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_CODE_UNIMPLEMENTED: _ClassVar[ErrorCode]
     ERROR_CODE_UNAVAILABLE: _ClassVar[ErrorCode]
     ERROR_CODE_FAILED_PRECONDITION: _ClassVar[ErrorCode]
+    ERROR_CODE_CAPABILITY_REQUIRED: _ClassVar[ErrorCode]
 AUTORESET_MODE_UNSPECIFIED: AutoresetMode
 AUTORESET_MODE_NEXT_STEP: AutoresetMode
 AUTORESET_MODE_SAME_STEP: AutoresetMode
@@ -43,6 +44,7 @@ ERROR_CODE_FRAME_TOO_LARGE: ErrorCode
 ERROR_CODE_UNIMPLEMENTED: ErrorCode
 ERROR_CODE_UNAVAILABLE: ErrorCode
 ERROR_CODE_FAILED_PRECONDITION: ErrorCode
+ERROR_CODE_CAPABILITY_REQUIRED: ErrorCode
 
 class ProtocolVersion(_message.Message):
     __slots__ = ("major", "minor")
@@ -71,7 +73,7 @@ class Hello(_message.Message):
     def __init__(self, protocol_version: _Optional[_Union[ProtocolVersion, _Mapping]] = ..., implementation: _Optional[str] = ..., implementation_version: _Optional[str] = ..., capabilities: _Optional[_Iterable[str]] = ..., token: _Optional[str] = ..., env_spec: _Optional[_Union[EnvSpec, _Mapping]] = ..., render_mode: _Optional[str] = ...) -> None: ...
 
 class EnvSpec(_message.Message):
-    __slots__ = ("env_id", "observation_space", "action_space", "num_envs", "autoreset_mode", "render_modes", "render_mode", "render_fps", "max_episode_steps", "metadata")
+    __slots__ = ("env_id", "observation_space", "action_space", "num_envs", "autoreset_mode", "render_modes", "render_mode", "render_fps", "max_episode_steps", "metadata", "behaviors", "agents")
     ENV_ID_FIELD_NUMBER: _ClassVar[int]
     OBSERVATION_SPACE_FIELD_NUMBER: _ClassVar[int]
     ACTION_SPACE_FIELD_NUMBER: _ClassVar[int]
@@ -82,6 +84,8 @@ class EnvSpec(_message.Message):
     RENDER_FPS_FIELD_NUMBER: _ClassVar[int]
     MAX_EPISODE_STEPS_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    BEHAVIORS_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
     env_id: str
     observation_space: _space_pb2.Space
     action_space: _space_pb2.Space
@@ -92,7 +96,57 @@ class EnvSpec(_message.Message):
     render_fps: float
     max_episode_steps: int
     metadata: _value_pb2.Value
-    def __init__(self, env_id: _Optional[str] = ..., observation_space: _Optional[_Union[_space_pb2.Space, _Mapping]] = ..., action_space: _Optional[_Union[_space_pb2.Space, _Mapping]] = ..., num_envs: _Optional[int] = ..., autoreset_mode: _Optional[_Union[AutoresetMode, str]] = ..., render_modes: _Optional[_Iterable[str]] = ..., render_mode: _Optional[str] = ..., render_fps: _Optional[float] = ..., max_episode_steps: _Optional[int] = ..., metadata: _Optional[_Union[_value_pb2.Value, _Mapping]] = ...) -> None: ...
+    behaviors: _containers.RepeatedCompositeFieldContainer[BehaviorSpec]
+    agents: _containers.RepeatedCompositeFieldContainer[AgentSpec]
+    def __init__(self, env_id: _Optional[str] = ..., observation_space: _Optional[_Union[_space_pb2.Space, _Mapping]] = ..., action_space: _Optional[_Union[_space_pb2.Space, _Mapping]] = ..., num_envs: _Optional[int] = ..., autoreset_mode: _Optional[_Union[AutoresetMode, str]] = ..., render_modes: _Optional[_Iterable[str]] = ..., render_mode: _Optional[str] = ..., render_fps: _Optional[float] = ..., max_episode_steps: _Optional[int] = ..., metadata: _Optional[_Union[_value_pb2.Value, _Mapping]] = ..., behaviors: _Optional[_Iterable[_Union[BehaviorSpec, _Mapping]]] = ..., agents: _Optional[_Iterable[_Union[AgentSpec, _Mapping]]] = ...) -> None: ...
+
+class BehaviorSpec(_message.Message):
+    __slots__ = ("name", "observation_space", "action_space")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OBSERVATION_SPACE_FIELD_NUMBER: _ClassVar[int]
+    ACTION_SPACE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    observation_space: _space_pb2.Space
+    action_space: _space_pb2.Space
+    def __init__(self, name: _Optional[str] = ..., observation_space: _Optional[_Union[_space_pb2.Space, _Mapping]] = ..., action_space: _Optional[_Union[_space_pb2.Space, _Mapping]] = ...) -> None: ...
+
+class AgentSpec(_message.Message):
+    __slots__ = ("name", "behavior")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    BEHAVIOR_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    behavior: str
+    def __init__(self, name: _Optional[str] = ..., behavior: _Optional[str] = ...) -> None: ...
+
+class AgentBatch(_message.Message):
+    __slots__ = ("behavior", "agents", "observations", "rewards", "terminated", "truncated", "infos", "live")
+    BEHAVIOR_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
+    OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
+    REWARDS_FIELD_NUMBER: _ClassVar[int]
+    TERMINATED_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    INFOS_FIELD_NUMBER: _ClassVar[int]
+    LIVE_FIELD_NUMBER: _ClassVar[int]
+    behavior: str
+    agents: _containers.RepeatedScalarFieldContainer[str]
+    observations: _value_pb2.Value
+    rewards: _tensor_pb2.Tensor
+    terminated: _tensor_pb2.Tensor
+    truncated: _tensor_pb2.Tensor
+    infos: _containers.RepeatedCompositeFieldContainer[_value_pb2.Value]
+    live: _tensor_pb2.Tensor
+    def __init__(self, behavior: _Optional[str] = ..., agents: _Optional[_Iterable[str]] = ..., observations: _Optional[_Union[_value_pb2.Value, _Mapping]] = ..., rewards: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., terminated: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., truncated: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., infos: _Optional[_Iterable[_Union[_value_pb2.Value, _Mapping]]] = ..., live: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ...) -> None: ...
+
+class AgentActions(_message.Message):
+    __slots__ = ("behavior", "agents", "actions")
+    BEHAVIOR_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    behavior: str
+    agents: _containers.RepeatedScalarFieldContainer[str]
+    actions: _value_pb2.Value
+    def __init__(self, behavior: _Optional[str] = ..., agents: _Optional[_Iterable[str]] = ..., actions: _Optional[_Union[_value_pb2.Value, _Mapping]] = ...) -> None: ...
 
 class Seed(_message.Message):
     __slots__ = ("value",)
@@ -111,18 +165,22 @@ class ResetRequest(_message.Message):
     def __init__(self, seeds: _Optional[_Iterable[_Union[Seed, _Mapping]]] = ..., options: _Optional[_Union[_value_pb2.Value, _Mapping]] = ..., mask: _Optional[_Iterable[bool]] = ...) -> None: ...
 
 class ResetResponse(_message.Message):
-    __slots__ = ("observations", "infos")
+    __slots__ = ("observations", "infos", "agents")
     OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
     INFOS_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
     observations: _value_pb2.Value
     infos: _containers.RepeatedCompositeFieldContainer[_value_pb2.Value]
-    def __init__(self, observations: _Optional[_Union[_value_pb2.Value, _Mapping]] = ..., infos: _Optional[_Iterable[_Union[_value_pb2.Value, _Mapping]]] = ...) -> None: ...
+    agents: _containers.RepeatedCompositeFieldContainer[AgentBatch]
+    def __init__(self, observations: _Optional[_Union[_value_pb2.Value, _Mapping]] = ..., infos: _Optional[_Iterable[_Union[_value_pb2.Value, _Mapping]]] = ..., agents: _Optional[_Iterable[_Union[AgentBatch, _Mapping]]] = ...) -> None: ...
 
 class StepRequest(_message.Message):
-    __slots__ = ("actions",)
+    __slots__ = ("actions", "agent_actions")
     ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ACTIONS_FIELD_NUMBER: _ClassVar[int]
     actions: _value_pb2.Value
-    def __init__(self, actions: _Optional[_Union[_value_pb2.Value, _Mapping]] = ...) -> None: ...
+    agent_actions: _containers.RepeatedCompositeFieldContainer[AgentActions]
+    def __init__(self, actions: _Optional[_Union[_value_pb2.Value, _Mapping]] = ..., agent_actions: _Optional[_Iterable[_Union[AgentActions, _Mapping]]] = ...) -> None: ...
 
 class FinalStep(_message.Message):
     __slots__ = ("index", "observation", "info")
@@ -135,20 +193,22 @@ class FinalStep(_message.Message):
     def __init__(self, index: _Optional[int] = ..., observation: _Optional[_Union[_value_pb2.Value, _Mapping]] = ..., info: _Optional[_Union[_value_pb2.Value, _Mapping]] = ...) -> None: ...
 
 class StepResponse(_message.Message):
-    __slots__ = ("observations", "rewards", "terminated", "truncated", "infos", "finals")
+    __slots__ = ("observations", "rewards", "terminated", "truncated", "infos", "finals", "agents")
     OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
     REWARDS_FIELD_NUMBER: _ClassVar[int]
     TERMINATED_FIELD_NUMBER: _ClassVar[int]
     TRUNCATED_FIELD_NUMBER: _ClassVar[int]
     INFOS_FIELD_NUMBER: _ClassVar[int]
     FINALS_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
     observations: _value_pb2.Value
     rewards: _tensor_pb2.Tensor
     terminated: _tensor_pb2.Tensor
     truncated: _tensor_pb2.Tensor
     infos: _containers.RepeatedCompositeFieldContainer[_value_pb2.Value]
     finals: _containers.RepeatedCompositeFieldContainer[FinalStep]
-    def __init__(self, observations: _Optional[_Union[_value_pb2.Value, _Mapping]] = ..., rewards: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., terminated: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., truncated: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., infos: _Optional[_Iterable[_Union[_value_pb2.Value, _Mapping]]] = ..., finals: _Optional[_Iterable[_Union[FinalStep, _Mapping]]] = ...) -> None: ...
+    agents: _containers.RepeatedCompositeFieldContainer[AgentBatch]
+    def __init__(self, observations: _Optional[_Union[_value_pb2.Value, _Mapping]] = ..., rewards: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., terminated: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., truncated: _Optional[_Union[_tensor_pb2.Tensor, _Mapping]] = ..., infos: _Optional[_Iterable[_Union[_value_pb2.Value, _Mapping]]] = ..., finals: _Optional[_Iterable[_Union[FinalStep, _Mapping]]] = ..., agents: _Optional[_Iterable[_Union[AgentBatch, _Mapping]]] = ...) -> None: ...
 
 class RenderRequest(_message.Message):
     __slots__ = ()
