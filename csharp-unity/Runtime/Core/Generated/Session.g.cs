@@ -2112,7 +2112,7 @@ namespace Rlay.Protocol
 
         /// <summary>
         /// Multi-agent envs only (observations..finals unset): every agent that
-        /// acted and every agent that became live, see AgentBatch.
+        /// acted, ended or became live, see AgentBatch.
         /// </summary>
         public global::System.Collections.Generic.List<global::Rlay.Protocol.AgentBatch> Agents { get { return _agents; } }
 
