@@ -31,6 +31,7 @@ PROTO_ROOT = ROOT / "proto"
 OUTPUTS: dict[str, str] = {
     "python": "python/src/rlay/v1",
     "csharp": "csharp-unity/Runtime/Core/Generated",
+    "cpp": "cpp-unreal/Source/RlayCore/Generated",
 }
 
 # Files in an output folder the generator does not own (Unity's .meta files, the
