@@ -30,6 +30,7 @@ const char* EnumName(ErrorCode Code)
         case ErrorCode::Unimplemented: return "ERROR_CODE_UNIMPLEMENTED";
         case ErrorCode::Unavailable: return "ERROR_CODE_UNAVAILABLE";
         case ErrorCode::FailedPrecondition: return "ERROR_CODE_FAILED_PRECONDITION";
+        case ErrorCode::CapabilityRequired: return "ERROR_CODE_CAPABILITY_REQUIRED";
     }
     return nullptr;
 }
@@ -390,6 +391,8 @@ size_t EnvSpec::ByteSize() const
     if (rlay::HasBits(render_fps)) Size += 1 + 8;
     if (max_episode_steps != 0) Size += 1 + rlay::ProtoWriter::SizeOfUInt64(max_episode_steps);
     if (metadata_.Has()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(metadata().ByteSize());
+    for (const auto& Item : behaviors) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(Item.ByteSize());
+    for (const auto& Item : agents) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(Item.ByteSize());
     CachedSize_ = Size;
     return Size;
 }
@@ -439,6 +442,16 @@ void EnvSpec::WriteTo(rlay::ProtoWriter& Writer) const
         Writer.WriteLength(metadata().CachedSize());
         metadata().WriteTo(Writer);
     }
+    for (const auto& Item : behaviors) {
+        Writer.WriteTag(90);
+        Writer.WriteLength(Item.CachedSize());
+        Item.WriteTo(Writer);
+    }
+    for (const auto& Item : agents) {
+        Writer.WriteTag(98);
+        Writer.WriteLength(Item.CachedSize());
+        Item.WriteTo(Writer);
+    }
 }
 
 bool EnvSpec::MergeFrom(rlay::ProtoReader& Reader)
@@ -483,6 +496,20 @@ bool EnvSpec::MergeFrom(rlay::ProtoReader& Reader)
             case 82: {
                 const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
                 (*mutable_metadata()).MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            case 90: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                behaviors.emplace_back();
+                behaviors.back().MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            case 98: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                agents.emplace_back();
+                agents.back().MergeFrom(Reader);
                 Reader.PopLimit(Outer);
                 break;
             }
@@ -547,6 +574,28 @@ void EnvSpec::AppendJson(std::string& Out) const
         rlay::json::AppendKey(Out, bFirst, "metadata");
         metadata().AppendJson(Out);
     }
+    if (!behaviors.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "behaviors");
+        Out += '[';
+        bool bFirstItem = true;
+        for (const auto& Item : behaviors) {
+            if (!bFirstItem) Out += ',';
+            bFirstItem = false;
+            Item.AppendJson(Out);
+        }
+        Out += ']';
+    }
+    if (!agents.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "agents");
+        Out += '[';
+        bool bFirstItem = true;
+        for (const auto& Item : agents) {
+            if (!bFirstItem) Out += ',';
+            bFirstItem = false;
+            Item.AppendJson(Out);
+        }
+        Out += ']';
+    }
     Out += '}';
 }
 
@@ -581,6 +630,650 @@ std::string EnvSpec::ToJson() const
 void EnvSpec::Clear()
 {
     *this = EnvSpec();
+}
+
+BehaviorSpec::BehaviorSpec() = default;
+BehaviorSpec::~BehaviorSpec() = default;
+BehaviorSpec::BehaviorSpec(const BehaviorSpec& Other) = default;
+BehaviorSpec::BehaviorSpec(BehaviorSpec&& Other) noexcept = default;
+BehaviorSpec& BehaviorSpec::operator=(const BehaviorSpec& Other) = default;
+BehaviorSpec& BehaviorSpec::operator=(BehaviorSpec&& Other) noexcept = default;
+
+const BehaviorSpec& BehaviorSpec::default_instance()
+{
+    static const BehaviorSpec Instance;
+    return Instance;
+}
+
+const ::rlay::v1::Space& BehaviorSpec::observation_space() const
+{
+    return observation_space_.Has() ? *observation_space_.Get() : ::rlay::v1::Space::default_instance();
+}
+
+::rlay::v1::Space* BehaviorSpec::mutable_observation_space()
+{
+    return observation_space_.Mutable();
+}
+
+const ::rlay::v1::Space& BehaviorSpec::action_space() const
+{
+    return action_space_.Has() ? *action_space_.Get() : ::rlay::v1::Space::default_instance();
+}
+
+::rlay::v1::Space* BehaviorSpec::mutable_action_space()
+{
+    return action_space_.Mutable();
+}
+
+size_t BehaviorSpec::ByteSize() const
+{
+    size_t Size = 0;
+    if (!name.empty()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(name.size());
+    if (observation_space_.Has()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(observation_space().ByteSize());
+    if (action_space_.Has()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(action_space().ByteSize());
+    CachedSize_ = Size;
+    return Size;
+}
+
+void BehaviorSpec::WriteTo(rlay::ProtoWriter& Writer) const
+{
+    if (!name.empty()) {
+        Writer.WriteTag(10);
+        Writer.WriteString(name);
+    }
+    if (observation_space_.Has()) {
+        Writer.WriteTag(18);
+        Writer.WriteLength(observation_space().CachedSize());
+        observation_space().WriteTo(Writer);
+    }
+    if (action_space_.Has()) {
+        Writer.WriteTag(26);
+        Writer.WriteLength(action_space().CachedSize());
+        action_space().WriteTo(Writer);
+    }
+}
+
+bool BehaviorSpec::MergeFrom(rlay::ProtoReader& Reader)
+{
+    if (!Reader.Enter()) return false;
+    for (uint32_t Tag = Reader.ReadTag(); Tag != 0; Tag = Reader.ReadTag()) {
+        switch (Tag) {
+            case 10:
+                Reader.ReadString(name);
+                break;
+            case 18: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                (*mutable_observation_space()).MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            case 26: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                (*mutable_action_space()).MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            default:
+                Reader.SkipField(Tag);
+                break;
+        }
+    }
+    Reader.Leave();
+    return Reader.Ok();
+}
+
+void BehaviorSpec::AppendJson(std::string& Out) const
+{
+    Out += '{';
+    bool bFirst = true;
+    if (!name.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "name");
+        rlay::json::AppendString(Out, name);
+    }
+    if (observation_space_.Has()) {
+        rlay::json::AppendKey(Out, bFirst, "observation_space");
+        observation_space().AppendJson(Out);
+    }
+    if (action_space_.Has()) {
+        rlay::json::AppendKey(Out, bFirst, "action_space");
+        action_space().AppendJson(Out);
+    }
+    Out += '}';
+}
+
+bool BehaviorSpec::ParseFromArray(const void* Data, size_t Size)
+{
+    Clear();
+    rlay::ProtoReader Reader(static_cast<const uint8_t*>(Data), Size);
+    return MergeFrom(Reader);
+}
+
+void BehaviorSpec::SerializeTo(rlay::Bytes& Out) const
+{
+    Out.resize(ByteSize());
+    rlay::ProtoWriter Writer(Out.data());
+    WriteTo(Writer);
+}
+
+rlay::Bytes BehaviorSpec::SerializeAsBytes() const
+{
+    rlay::Bytes Out;
+    SerializeTo(Out);
+    return Out;
+}
+
+std::string BehaviorSpec::ToJson() const
+{
+    std::string Out;
+    AppendJson(Out);
+    return Out;
+}
+
+void BehaviorSpec::Clear()
+{
+    *this = BehaviorSpec();
+}
+
+AgentSpec::AgentSpec() = default;
+AgentSpec::~AgentSpec() = default;
+AgentSpec::AgentSpec(const AgentSpec& Other) = default;
+AgentSpec::AgentSpec(AgentSpec&& Other) noexcept = default;
+AgentSpec& AgentSpec::operator=(const AgentSpec& Other) = default;
+AgentSpec& AgentSpec::operator=(AgentSpec&& Other) noexcept = default;
+
+const AgentSpec& AgentSpec::default_instance()
+{
+    static const AgentSpec Instance;
+    return Instance;
+}
+
+size_t AgentSpec::ByteSize() const
+{
+    size_t Size = 0;
+    if (!name.empty()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(name.size());
+    if (!behavior.empty()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(behavior.size());
+    CachedSize_ = Size;
+    return Size;
+}
+
+void AgentSpec::WriteTo(rlay::ProtoWriter& Writer) const
+{
+    if (!name.empty()) {
+        Writer.WriteTag(10);
+        Writer.WriteString(name);
+    }
+    if (!behavior.empty()) {
+        Writer.WriteTag(18);
+        Writer.WriteString(behavior);
+    }
+}
+
+bool AgentSpec::MergeFrom(rlay::ProtoReader& Reader)
+{
+    if (!Reader.Enter()) return false;
+    for (uint32_t Tag = Reader.ReadTag(); Tag != 0; Tag = Reader.ReadTag()) {
+        switch (Tag) {
+            case 10:
+                Reader.ReadString(name);
+                break;
+            case 18:
+                Reader.ReadString(behavior);
+                break;
+            default:
+                Reader.SkipField(Tag);
+                break;
+        }
+    }
+    Reader.Leave();
+    return Reader.Ok();
+}
+
+void AgentSpec::AppendJson(std::string& Out) const
+{
+    Out += '{';
+    bool bFirst = true;
+    if (!name.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "name");
+        rlay::json::AppendString(Out, name);
+    }
+    if (!behavior.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "behavior");
+        rlay::json::AppendString(Out, behavior);
+    }
+    Out += '}';
+}
+
+bool AgentSpec::ParseFromArray(const void* Data, size_t Size)
+{
+    Clear();
+    rlay::ProtoReader Reader(static_cast<const uint8_t*>(Data), Size);
+    return MergeFrom(Reader);
+}
+
+void AgentSpec::SerializeTo(rlay::Bytes& Out) const
+{
+    Out.resize(ByteSize());
+    rlay::ProtoWriter Writer(Out.data());
+    WriteTo(Writer);
+}
+
+rlay::Bytes AgentSpec::SerializeAsBytes() const
+{
+    rlay::Bytes Out;
+    SerializeTo(Out);
+    return Out;
+}
+
+std::string AgentSpec::ToJson() const
+{
+    std::string Out;
+    AppendJson(Out);
+    return Out;
+}
+
+void AgentSpec::Clear()
+{
+    *this = AgentSpec();
+}
+
+AgentBatch::AgentBatch() = default;
+AgentBatch::~AgentBatch() = default;
+AgentBatch::AgentBatch(const AgentBatch& Other) = default;
+AgentBatch::AgentBatch(AgentBatch&& Other) noexcept = default;
+AgentBatch& AgentBatch::operator=(const AgentBatch& Other) = default;
+AgentBatch& AgentBatch::operator=(AgentBatch&& Other) noexcept = default;
+
+const AgentBatch& AgentBatch::default_instance()
+{
+    static const AgentBatch Instance;
+    return Instance;
+}
+
+const ::rlay::v1::Value& AgentBatch::observations() const
+{
+    return observations_.Has() ? *observations_.Get() : ::rlay::v1::Value::default_instance();
+}
+
+::rlay::v1::Value* AgentBatch::mutable_observations()
+{
+    return observations_.Mutable();
+}
+
+const ::rlay::v1::Tensor& AgentBatch::rewards() const
+{
+    return rewards_.Has() ? *rewards_.Get() : ::rlay::v1::Tensor::default_instance();
+}
+
+::rlay::v1::Tensor* AgentBatch::mutable_rewards()
+{
+    return rewards_.Mutable();
+}
+
+const ::rlay::v1::Tensor& AgentBatch::terminated() const
+{
+    return terminated_.Has() ? *terminated_.Get() : ::rlay::v1::Tensor::default_instance();
+}
+
+::rlay::v1::Tensor* AgentBatch::mutable_terminated()
+{
+    return terminated_.Mutable();
+}
+
+const ::rlay::v1::Tensor& AgentBatch::truncated() const
+{
+    return truncated_.Has() ? *truncated_.Get() : ::rlay::v1::Tensor::default_instance();
+}
+
+::rlay::v1::Tensor* AgentBatch::mutable_truncated()
+{
+    return truncated_.Mutable();
+}
+
+const ::rlay::v1::Tensor& AgentBatch::live() const
+{
+    return live_.Has() ? *live_.Get() : ::rlay::v1::Tensor::default_instance();
+}
+
+::rlay::v1::Tensor* AgentBatch::mutable_live()
+{
+    return live_.Mutable();
+}
+
+size_t AgentBatch::ByteSize() const
+{
+    size_t Size = 0;
+    if (!behavior.empty()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(behavior.size());
+    for (const auto& Item : agents) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(Item.size());
+    if (observations_.Has()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(observations().ByteSize());
+    if (rewards_.Has()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(rewards().ByteSize());
+    if (terminated_.Has()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(terminated().ByteSize());
+    if (truncated_.Has()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(truncated().ByteSize());
+    for (const auto& Item : infos) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(Item.ByteSize());
+    if (live_.Has()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(live().ByteSize());
+    CachedSize_ = Size;
+    return Size;
+}
+
+void AgentBatch::WriteTo(rlay::ProtoWriter& Writer) const
+{
+    if (!behavior.empty()) {
+        Writer.WriteTag(10);
+        Writer.WriteString(behavior);
+    }
+    for (const auto& Item : agents) {
+        Writer.WriteTag(18);
+        Writer.WriteString(Item);
+    }
+    if (observations_.Has()) {
+        Writer.WriteTag(26);
+        Writer.WriteLength(observations().CachedSize());
+        observations().WriteTo(Writer);
+    }
+    if (rewards_.Has()) {
+        Writer.WriteTag(34);
+        Writer.WriteLength(rewards().CachedSize());
+        rewards().WriteTo(Writer);
+    }
+    if (terminated_.Has()) {
+        Writer.WriteTag(42);
+        Writer.WriteLength(terminated().CachedSize());
+        terminated().WriteTo(Writer);
+    }
+    if (truncated_.Has()) {
+        Writer.WriteTag(50);
+        Writer.WriteLength(truncated().CachedSize());
+        truncated().WriteTo(Writer);
+    }
+    for (const auto& Item : infos) {
+        Writer.WriteTag(58);
+        Writer.WriteLength(Item.CachedSize());
+        Item.WriteTo(Writer);
+    }
+    if (live_.Has()) {
+        Writer.WriteTag(66);
+        Writer.WriteLength(live().CachedSize());
+        live().WriteTo(Writer);
+    }
+}
+
+bool AgentBatch::MergeFrom(rlay::ProtoReader& Reader)
+{
+    if (!Reader.Enter()) return false;
+    for (uint32_t Tag = Reader.ReadTag(); Tag != 0; Tag = Reader.ReadTag()) {
+        switch (Tag) {
+            case 10:
+                Reader.ReadString(behavior);
+                break;
+            case 18:
+                agents.emplace_back();
+                Reader.ReadString(agents.back());
+                break;
+            case 26: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                (*mutable_observations()).MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            case 34: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                (*mutable_rewards()).MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            case 42: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                (*mutable_terminated()).MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            case 50: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                (*mutable_truncated()).MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            case 58: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                infos.emplace_back();
+                infos.back().MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            case 66: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                (*mutable_live()).MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            default:
+                Reader.SkipField(Tag);
+                break;
+        }
+    }
+    Reader.Leave();
+    return Reader.Ok();
+}
+
+void AgentBatch::AppendJson(std::string& Out) const
+{
+    Out += '{';
+    bool bFirst = true;
+    if (!behavior.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "behavior");
+        rlay::json::AppendString(Out, behavior);
+    }
+    if (!agents.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "agents");
+        Out += '[';
+        bool bFirstItem = true;
+        for (const auto& Item : agents) {
+            if (!bFirstItem) Out += ',';
+            bFirstItem = false;
+            rlay::json::AppendString(Out, Item);
+        }
+        Out += ']';
+    }
+    if (observations_.Has()) {
+        rlay::json::AppendKey(Out, bFirst, "observations");
+        observations().AppendJson(Out);
+    }
+    if (rewards_.Has()) {
+        rlay::json::AppendKey(Out, bFirst, "rewards");
+        rewards().AppendJson(Out);
+    }
+    if (terminated_.Has()) {
+        rlay::json::AppendKey(Out, bFirst, "terminated");
+        terminated().AppendJson(Out);
+    }
+    if (truncated_.Has()) {
+        rlay::json::AppendKey(Out, bFirst, "truncated");
+        truncated().AppendJson(Out);
+    }
+    if (!infos.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "infos");
+        Out += '[';
+        bool bFirstItem = true;
+        for (const auto& Item : infos) {
+            if (!bFirstItem) Out += ',';
+            bFirstItem = false;
+            Item.AppendJson(Out);
+        }
+        Out += ']';
+    }
+    if (live_.Has()) {
+        rlay::json::AppendKey(Out, bFirst, "live");
+        live().AppendJson(Out);
+    }
+    Out += '}';
+}
+
+bool AgentBatch::ParseFromArray(const void* Data, size_t Size)
+{
+    Clear();
+    rlay::ProtoReader Reader(static_cast<const uint8_t*>(Data), Size);
+    return MergeFrom(Reader);
+}
+
+void AgentBatch::SerializeTo(rlay::Bytes& Out) const
+{
+    Out.resize(ByteSize());
+    rlay::ProtoWriter Writer(Out.data());
+    WriteTo(Writer);
+}
+
+rlay::Bytes AgentBatch::SerializeAsBytes() const
+{
+    rlay::Bytes Out;
+    SerializeTo(Out);
+    return Out;
+}
+
+std::string AgentBatch::ToJson() const
+{
+    std::string Out;
+    AppendJson(Out);
+    return Out;
+}
+
+void AgentBatch::Clear()
+{
+    *this = AgentBatch();
+}
+
+AgentActions::AgentActions() = default;
+AgentActions::~AgentActions() = default;
+AgentActions::AgentActions(const AgentActions& Other) = default;
+AgentActions::AgentActions(AgentActions&& Other) noexcept = default;
+AgentActions& AgentActions::operator=(const AgentActions& Other) = default;
+AgentActions& AgentActions::operator=(AgentActions&& Other) noexcept = default;
+
+const AgentActions& AgentActions::default_instance()
+{
+    static const AgentActions Instance;
+    return Instance;
+}
+
+const ::rlay::v1::Value& AgentActions::actions() const
+{
+    return actions_.Has() ? *actions_.Get() : ::rlay::v1::Value::default_instance();
+}
+
+::rlay::v1::Value* AgentActions::mutable_actions()
+{
+    return actions_.Mutable();
+}
+
+size_t AgentActions::ByteSize() const
+{
+    size_t Size = 0;
+    if (!behavior.empty()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(behavior.size());
+    for (const auto& Item : agents) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(Item.size());
+    if (actions_.Has()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(actions().ByteSize());
+    CachedSize_ = Size;
+    return Size;
+}
+
+void AgentActions::WriteTo(rlay::ProtoWriter& Writer) const
+{
+    if (!behavior.empty()) {
+        Writer.WriteTag(10);
+        Writer.WriteString(behavior);
+    }
+    for (const auto& Item : agents) {
+        Writer.WriteTag(18);
+        Writer.WriteString(Item);
+    }
+    if (actions_.Has()) {
+        Writer.WriteTag(26);
+        Writer.WriteLength(actions().CachedSize());
+        actions().WriteTo(Writer);
+    }
+}
+
+bool AgentActions::MergeFrom(rlay::ProtoReader& Reader)
+{
+    if (!Reader.Enter()) return false;
+    for (uint32_t Tag = Reader.ReadTag(); Tag != 0; Tag = Reader.ReadTag()) {
+        switch (Tag) {
+            case 10:
+                Reader.ReadString(behavior);
+                break;
+            case 18:
+                agents.emplace_back();
+                Reader.ReadString(agents.back());
+                break;
+            case 26: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                (*mutable_actions()).MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            default:
+                Reader.SkipField(Tag);
+                break;
+        }
+    }
+    Reader.Leave();
+    return Reader.Ok();
+}
+
+void AgentActions::AppendJson(std::string& Out) const
+{
+    Out += '{';
+    bool bFirst = true;
+    if (!behavior.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "behavior");
+        rlay::json::AppendString(Out, behavior);
+    }
+    if (!agents.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "agents");
+        Out += '[';
+        bool bFirstItem = true;
+        for (const auto& Item : agents) {
+            if (!bFirstItem) Out += ',';
+            bFirstItem = false;
+            rlay::json::AppendString(Out, Item);
+        }
+        Out += ']';
+    }
+    if (actions_.Has()) {
+        rlay::json::AppendKey(Out, bFirst, "actions");
+        actions().AppendJson(Out);
+    }
+    Out += '}';
+}
+
+bool AgentActions::ParseFromArray(const void* Data, size_t Size)
+{
+    Clear();
+    rlay::ProtoReader Reader(static_cast<const uint8_t*>(Data), Size);
+    return MergeFrom(Reader);
+}
+
+void AgentActions::SerializeTo(rlay::Bytes& Out) const
+{
+    Out.resize(ByteSize());
+    rlay::ProtoWriter Writer(Out.data());
+    WriteTo(Writer);
+}
+
+rlay::Bytes AgentActions::SerializeAsBytes() const
+{
+    rlay::Bytes Out;
+    SerializeTo(Out);
+    return Out;
+}
+
+std::string AgentActions::ToJson() const
+{
+    std::string Out;
+    AppendJson(Out);
+    return Out;
+}
+
+void AgentActions::Clear()
+{
+    *this = AgentActions();
 }
 
 Seed::Seed() = default;
@@ -883,6 +1576,7 @@ size_t ResetResponse::ByteSize() const
     size_t Size = 0;
     if (observations_.Has()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(observations().ByteSize());
     for (const auto& Item : infos) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(Item.ByteSize());
+    for (const auto& Item : agents) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(Item.ByteSize());
     CachedSize_ = Size;
     return Size;
 }
@@ -896,6 +1590,11 @@ void ResetResponse::WriteTo(rlay::ProtoWriter& Writer) const
     }
     for (const auto& Item : infos) {
         Writer.WriteTag(18);
+        Writer.WriteLength(Item.CachedSize());
+        Item.WriteTo(Writer);
+    }
+    for (const auto& Item : agents) {
+        Writer.WriteTag(26);
         Writer.WriteLength(Item.CachedSize());
         Item.WriteTo(Writer);
     }
@@ -916,6 +1615,13 @@ bool ResetResponse::MergeFrom(rlay::ProtoReader& Reader)
                 const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
                 infos.emplace_back();
                 infos.back().MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            case 26: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                agents.emplace_back();
+                agents.back().MergeFrom(Reader);
                 Reader.PopLimit(Outer);
                 break;
             }
@@ -941,6 +1647,17 @@ void ResetResponse::AppendJson(std::string& Out) const
         Out += '[';
         bool bFirstItem = true;
         for (const auto& Item : infos) {
+            if (!bFirstItem) Out += ',';
+            bFirstItem = false;
+            Item.AppendJson(Out);
+        }
+        Out += ']';
+    }
+    if (!agents.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "agents");
+        Out += '[';
+        bool bFirstItem = true;
+        for (const auto& Item : agents) {
             if (!bFirstItem) Out += ',';
             bFirstItem = false;
             Item.AppendJson(Out);
@@ -1010,6 +1727,7 @@ size_t StepRequest::ByteSize() const
 {
     size_t Size = 0;
     if (actions_.Has()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(actions().ByteSize());
+    for (const auto& Item : agent_actions) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(Item.ByteSize());
     CachedSize_ = Size;
     return Size;
 }
@@ -1021,6 +1739,11 @@ void StepRequest::WriteTo(rlay::ProtoWriter& Writer) const
         Writer.WriteLength(actions().CachedSize());
         actions().WriteTo(Writer);
     }
+    for (const auto& Item : agent_actions) {
+        Writer.WriteTag(18);
+        Writer.WriteLength(Item.CachedSize());
+        Item.WriteTo(Writer);
+    }
 }
 
 bool StepRequest::MergeFrom(rlay::ProtoReader& Reader)
@@ -1031,6 +1754,13 @@ bool StepRequest::MergeFrom(rlay::ProtoReader& Reader)
             case 10: {
                 const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
                 (*mutable_actions()).MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
+            case 18: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                agent_actions.emplace_back();
+                agent_actions.back().MergeFrom(Reader);
                 Reader.PopLimit(Outer);
                 break;
             }
@@ -1050,6 +1780,17 @@ void StepRequest::AppendJson(std::string& Out) const
     if (actions_.Has()) {
         rlay::json::AppendKey(Out, bFirst, "actions");
         actions().AppendJson(Out);
+    }
+    if (!agent_actions.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "agent_actions");
+        Out += '[';
+        bool bFirstItem = true;
+        for (const auto& Item : agent_actions) {
+            if (!bFirstItem) Out += ',';
+            bFirstItem = false;
+            Item.AppendJson(Out);
+        }
+        Out += ']';
     }
     Out += '}';
 }
@@ -1291,6 +2032,7 @@ size_t StepResponse::ByteSize() const
     if (truncated_.Has()) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(truncated().ByteSize());
     for (const auto& Item : infos) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(Item.ByteSize());
     for (const auto& Item : finals) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(Item.ByteSize());
+    for (const auto& Item : agents) Size += 1 + rlay::ProtoWriter::SizeOfLengthDelimited(Item.ByteSize());
     CachedSize_ = Size;
     return Size;
 }
@@ -1324,6 +2066,11 @@ void StepResponse::WriteTo(rlay::ProtoWriter& Writer) const
     }
     for (const auto& Item : finals) {
         Writer.WriteTag(50);
+        Writer.WriteLength(Item.CachedSize());
+        Item.WriteTo(Writer);
+    }
+    for (const auto& Item : agents) {
+        Writer.WriteTag(58);
         Writer.WriteLength(Item.CachedSize());
         Item.WriteTo(Writer);
     }
@@ -1372,6 +2119,13 @@ bool StepResponse::MergeFrom(rlay::ProtoReader& Reader)
                 Reader.PopLimit(Outer);
                 break;
             }
+            case 58: {
+                const uint8_t* Outer = Reader.PushLimit(Reader.ReadLength());
+                agents.emplace_back();
+                agents.back().MergeFrom(Reader);
+                Reader.PopLimit(Outer);
+                break;
+            }
             default:
                 Reader.SkipField(Tag);
                 break;
@@ -1417,6 +2171,17 @@ void StepResponse::AppendJson(std::string& Out) const
         Out += '[';
         bool bFirstItem = true;
         for (const auto& Item : finals) {
+            if (!bFirstItem) Out += ',';
+            bFirstItem = false;
+            Item.AppendJson(Out);
+        }
+        Out += ']';
+    }
+    if (!agents.empty()) {
+        rlay::json::AppendKey(Out, bFirst, "agents");
+        Out += '[';
+        bool bFirstItem = true;
+        for (const auto& Item : agents) {
             if (!bFirstItem) Out += ',';
             bFirstItem = false;
             Item.AppendJson(Out);

@@ -53,6 +53,10 @@ enum class ErrorCode : int32_t {
     /// A command came in a state that does not allow it (step before reset);
     /// the session goes on.
     FailedPrecondition = 9,
+    /// The env needs a capability the agent side's hello did not list (a
+    /// multi-agent env and an agent without "multi_agent"); the message names
+    /// it, and the env side closes the connection.
+    CapabilityRequired = 10,
 };
 
 /// The value's name in the .proto file, or nullptr for a number it does not name.
@@ -61,6 +65,10 @@ RLAYCORE_API const char* EnumName(ErrorCode Code);
 class ProtocolVersion;
 class Hello;
 class EnvSpec;
+class BehaviorSpec;
+class AgentSpec;
+class AgentBatch;
+class AgentActions;
 class Seed;
 class ResetRequest;
 class ResetResponse;
@@ -204,6 +212,12 @@ public:
     const ::rlay::v1::Value& metadata() const;
     ::rlay::v1::Value* mutable_metadata();
     void clear_metadata() { metadata_.Reset(); }
+    /// Multi-agent envs only (1.1): the behaviours and every agent that may
+    /// ever be live ("possible agents"), in a fixed order. With agents,
+    /// observation_space and action_space are unset, num_envs is 1 and
+    /// autoreset_mode is AUTORESET_MODE_DISABLED (the agent side resets).
+    std::vector<::rlay::v1::BehaviorSpec> behaviors;
+    std::vector<::rlay::v1::AgentSpec> agents;
 
     /// An empty instance (what an unset message field reads as).
     static const EnvSpec& default_instance();
@@ -227,6 +241,201 @@ private:
     rlay::Boxed<::rlay::v1::Space> observation_space_;
     rlay::Boxed<::rlay::v1::Space> action_space_;
     rlay::Boxed<::rlay::v1::Value> metadata_;
+    mutable size_t CachedSize_ = 0;
+};
+
+/// A behaviour: a group of agents that share spaces, and so may share a
+/// policy (a team, a kind of unit). Names are unique and not empty.
+class RLAYCORE_API BehaviorSpec {
+public:
+    BehaviorSpec();
+    ~BehaviorSpec();
+    BehaviorSpec(const BehaviorSpec& Other);
+    BehaviorSpec(BehaviorSpec&& Other) noexcept;
+    BehaviorSpec& operator=(const BehaviorSpec& Other);
+    BehaviorSpec& operator=(BehaviorSpec&& Other) noexcept;
+
+    std::string name;
+    /// Spaces of one agent of this behaviour.
+    bool has_observation_space() const { return observation_space_.Has(); }
+    const ::rlay::v1::Space& observation_space() const;
+    ::rlay::v1::Space* mutable_observation_space();
+    void clear_observation_space() { observation_space_.Reset(); }
+    bool has_action_space() const { return action_space_.Has(); }
+    const ::rlay::v1::Space& action_space() const;
+    ::rlay::v1::Space* mutable_action_space();
+    void clear_action_space() { action_space_.Reset(); }
+
+    /// An empty instance (what an unset message field reads as).
+    static const BehaviorSpec& default_instance();
+    /// Encoded size in bytes; also caches the sizes WriteTo needs.
+    size_t ByteSize() const;
+    size_t CachedSize() const { return CachedSize_; }
+    /// Writes the fields with the sizes cached by the last ByteSize().
+    void WriteTo(rlay::ProtoWriter& Writer) const;
+    /// Reads fields up to the reader's limit (unknown ones skipped); false when malformed.
+    bool MergeFrom(rlay::ProtoReader& Reader);
+    bool ParseFromArray(const void* Data, size_t Size);
+    /// Replaces Out with the encoded message.
+    void SerializeTo(rlay::Bytes& Out) const;
+    rlay::Bytes SerializeAsBytes() const;
+    /// Appends the message as proto3 JSON (field names as in the .proto file).
+    void AppendJson(std::string& Out) const;
+    std::string ToJson() const;
+    void Clear();
+
+private:
+    rlay::Boxed<::rlay::v1::Space> observation_space_;
+    rlay::Boxed<::rlay::v1::Space> action_space_;
+    mutable size_t CachedSize_ = 0;
+};
+
+/// An agent of a multi-agent env. Names are unique and not empty.
+class RLAYCORE_API AgentSpec {
+public:
+    AgentSpec();
+    ~AgentSpec();
+    AgentSpec(const AgentSpec& Other);
+    AgentSpec(AgentSpec&& Other) noexcept;
+    AgentSpec& operator=(const AgentSpec& Other);
+    AgentSpec& operator=(AgentSpec&& Other) noexcept;
+
+    std::string name;
+    /// The name of its behaviour (one of EnvSpec.behaviors).
+    std::string behavior;
+
+    /// An empty instance (what an unset message field reads as).
+    static const AgentSpec& default_instance();
+    /// Encoded size in bytes; also caches the sizes WriteTo needs.
+    size_t ByteSize() const;
+    size_t CachedSize() const { return CachedSize_; }
+    /// Writes the fields with the sizes cached by the last ByteSize().
+    void WriteTo(rlay::ProtoWriter& Writer) const;
+    /// Reads fields up to the reader's limit (unknown ones skipped); false when malformed.
+    bool MergeFrom(rlay::ProtoReader& Reader);
+    bool ParseFromArray(const void* Data, size_t Size);
+    /// Replaces Out with the encoded message.
+    void SerializeTo(rlay::Bytes& Out) const;
+    rlay::Bytes SerializeAsBytes() const;
+    /// Appends the message as proto3 JSON (field names as in the .proto file).
+    void AppendJson(std::string& Out) const;
+    std::string ToJson() const;
+    void Clear();
+
+private:
+    mutable size_t CachedSize_ = 0;
+};
+
+/// Observations and outcomes of some agents of one behaviour, batched: entry
+/// i of every field belongs to agents[i]. Within a reply a behaviour has at
+/// most one AgentBatch and an agent at most one entry; the env side orders
+/// batches and agents as EnvSpec lists them, and omits empty batches.
+class RLAYCORE_API AgentBatch {
+public:
+    AgentBatch();
+    ~AgentBatch();
+    AgentBatch(const AgentBatch& Other);
+    AgentBatch(AgentBatch&& Other) noexcept;
+    AgentBatch& operator=(const AgentBatch& Other);
+    AgentBatch& operator=(AgentBatch&& Other) noexcept;
+
+    std::string behavior;
+    std::vector<std::string> agents;
+    /// Batch form of the behaviour's observation space, N = len(agents).
+    bool has_observations() const { return observations_.Has(); }
+    const ::rlay::v1::Value& observations() const;
+    ::rlay::v1::Value* mutable_observations();
+    void clear_observations() { observations_.Reset(); }
+    /// Step replies only (unset in a reset reply):
+    /// float64 [N]: reward accrued since the agent was last reported.
+    bool has_rewards() const { return rewards_.Has(); }
+    const ::rlay::v1::Tensor& rewards() const;
+    ::rlay::v1::Tensor* mutable_rewards();
+    void clear_rewards() { rewards_.Reset(); }
+    /// bool [N]: the agent's episode reached a terminal state.
+    bool has_terminated() const { return terminated_.Has(); }
+    const ::rlay::v1::Tensor& terminated() const;
+    ::rlay::v1::Tensor* mutable_terminated();
+    void clear_terminated() { terminated_.Reset(); }
+    /// bool [N]: the agent's episode was cut short.
+    bool has_truncated() const { return truncated_.Has(); }
+    const ::rlay::v1::Tensor& truncated() const;
+    ::rlay::v1::Tensor* mutable_truncated();
+    void clear_truncated() { truncated_.Reset(); }
+    /// One map_value per agent, or empty when every info is empty.
+    std::vector<::rlay::v1::Value> infos;
+    /// Step replies only: bool [N], the agent needs an action in the next
+    /// step. False when it ended; in a reset reply every listed agent is live.
+    bool has_live() const { return live_.Has(); }
+    const ::rlay::v1::Tensor& live() const;
+    ::rlay::v1::Tensor* mutable_live();
+    void clear_live() { live_.Reset(); }
+
+    /// An empty instance (what an unset message field reads as).
+    static const AgentBatch& default_instance();
+    /// Encoded size in bytes; also caches the sizes WriteTo needs.
+    size_t ByteSize() const;
+    size_t CachedSize() const { return CachedSize_; }
+    /// Writes the fields with the sizes cached by the last ByteSize().
+    void WriteTo(rlay::ProtoWriter& Writer) const;
+    /// Reads fields up to the reader's limit (unknown ones skipped); false when malformed.
+    bool MergeFrom(rlay::ProtoReader& Reader);
+    bool ParseFromArray(const void* Data, size_t Size);
+    /// Replaces Out with the encoded message.
+    void SerializeTo(rlay::Bytes& Out) const;
+    rlay::Bytes SerializeAsBytes() const;
+    /// Appends the message as proto3 JSON (field names as in the .proto file).
+    void AppendJson(std::string& Out) const;
+    std::string ToJson() const;
+    void Clear();
+
+private:
+    rlay::Boxed<::rlay::v1::Value> observations_;
+    rlay::Boxed<::rlay::v1::Tensor> rewards_;
+    rlay::Boxed<::rlay::v1::Tensor> terminated_;
+    rlay::Boxed<::rlay::v1::Tensor> truncated_;
+    rlay::Boxed<::rlay::v1::Tensor> live_;
+    mutable size_t CachedSize_ = 0;
+};
+
+/// Actions of some live agents of one behaviour, batched.
+class RLAYCORE_API AgentActions {
+public:
+    AgentActions();
+    ~AgentActions();
+    AgentActions(const AgentActions& Other);
+    AgentActions(AgentActions&& Other) noexcept;
+    AgentActions& operator=(const AgentActions& Other);
+    AgentActions& operator=(AgentActions&& Other) noexcept;
+
+    std::string behavior;
+    std::vector<std::string> agents;
+    /// Batch form of the behaviour's action space, N = len(agents).
+    bool has_actions() const { return actions_.Has(); }
+    const ::rlay::v1::Value& actions() const;
+    ::rlay::v1::Value* mutable_actions();
+    void clear_actions() { actions_.Reset(); }
+
+    /// An empty instance (what an unset message field reads as).
+    static const AgentActions& default_instance();
+    /// Encoded size in bytes; also caches the sizes WriteTo needs.
+    size_t ByteSize() const;
+    size_t CachedSize() const { return CachedSize_; }
+    /// Writes the fields with the sizes cached by the last ByteSize().
+    void WriteTo(rlay::ProtoWriter& Writer) const;
+    /// Reads fields up to the reader's limit (unknown ones skipped); false when malformed.
+    bool MergeFrom(rlay::ProtoReader& Reader);
+    bool ParseFromArray(const void* Data, size_t Size);
+    /// Replaces Out with the encoded message.
+    void SerializeTo(rlay::Bytes& Out) const;
+    rlay::Bytes SerializeAsBytes() const;
+    /// Appends the message as proto3 JSON (field names as in the .proto file).
+    void AppendJson(std::string& Out) const;
+    std::string ToJson() const;
+    void Clear();
+
+private:
+    rlay::Boxed<::rlay::v1::Value> actions_;
     mutable size_t CachedSize_ = 0;
 };
 
@@ -330,12 +539,15 @@ public:
 
     /// Batch form of the observation space (see value.proto), N = num_envs.
     /// With a mask, sub-envs not reset repeat their current observation.
+    /// Unset for a multi-agent env.
     bool has_observations() const { return observations_.Has(); }
     const ::rlay::v1::Value& observations() const;
     ::rlay::v1::Value* mutable_observations();
     void clear_observations() { observations_.Reset(); }
     /// One map_value per sub-environment, or empty when every info is empty.
     std::vector<::rlay::v1::Value> infos;
+    /// Multi-agent envs only: the live agents after the reset.
+    std::vector<::rlay::v1::AgentBatch> agents;
 
     /// An empty instance (what an unset message field reads as).
     static const ResetResponse& default_instance();
@@ -370,10 +582,13 @@ public:
     StepRequest& operator=(StepRequest&& Other) noexcept;
 
     /// Batch form of the action space, one action per sub-environment.
+    /// Unset for a multi-agent env.
     bool has_actions() const { return actions_.Has(); }
     const ::rlay::v1::Value& actions() const;
     ::rlay::v1::Value* mutable_actions();
     void clear_actions() { actions_.Reset(); }
+    /// Multi-agent envs only: one action for every live agent.
+    std::vector<::rlay::v1::AgentActions> agent_actions;
 
     /// An empty instance (what an unset message field reads as).
     static const StepRequest& default_instance();
@@ -476,6 +691,9 @@ public:
     /// One map_value per sub-environment, or empty when every info is empty.
     std::vector<::rlay::v1::Value> infos;
     std::vector<::rlay::v1::FinalStep> finals;
+    /// Multi-agent envs only (observations..finals unset): every agent that
+    /// acted, ended or became live, see AgentBatch.
+    std::vector<::rlay::v1::AgentBatch> agents;
 
     /// An empty instance (what an unset message field reads as).
     static const StepResponse& default_instance();
