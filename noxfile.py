@@ -8,7 +8,8 @@ Sessions:
     conformance  every binding's peer against the Python reference
     bench        side-by-side benchmarks (`nox -s bench -- --quick` for a short run)
     bench-smoke  the short benchmark run, part of the default `nox`
-    docs         builds the documentation site (mkdocs, strict: broken links fail)
+    docs         builds the documentation site (strict: broken links fail) and checks it
+                 in headless Chromium (pages, navigation, links, search; screenshots)
     generate     regenerates every binding's protocol code from proto/rlay/v1
 """
 
@@ -37,6 +38,7 @@ PYTHON_TREES = [
     "codegen",
     "conformance",
     "bench",
+    "tools",
     "noxfile.py",
 ]
 
@@ -62,12 +64,20 @@ def install_rlay(session: nox.Session, extras: str = "all") -> None:
     session.install("-e", f"./python[{extras}]")
 
 
+def npm_tools(session: nox.Session) -> None:
+    """Install the npm tools pinned in package.json (buf, playwright-core) if missing."""
+    wanted = [
+        ROOT / "node_modules" / ".bin" / "buf",
+        ROOT / "node_modules" / "playwright-core",
+    ]
+    if not all(path.exists() for path in wanted):
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+
+
 def buf(session: nox.Session, *args: str) -> None:
     """Run buf from the npm package @bufbuild/buf (pinned in package.json)."""
-    binary = ROOT / "node_modules" / ".bin" / "buf"
-    if not binary.exists():
-        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
-    session.run(str(binary), *args, external=True)
+    npm_tools(session)
+    session.run(str(ROOT / "node_modules" / ".bin" / "buf"), *args, external=True)
 
 
 @nox.session
@@ -160,14 +170,31 @@ DOCS_TOOLS = [
     "mkdocs-material==9.8.1",
     "mkdocstrings==1.0.8",
     "mkdocstrings-python==2.0.11",
+    "ruff==0.17.6",  # mkdocstrings formats signatures with it
 ]
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation site; warnings such as broken links are errors."""
-    session.install(*DOCS_TOOLS)
+    # grpcio-tools: the protocol reference is generated from proto/ at build time.
+    session.install(*DOCS_TOOLS, GRPCIO_TOOLS)
     install_rlay(session)
+    # Not --quiet: it hides the warnings that --strict turns into a failure.
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+    # The built site as a reader sees it, in headless Chromium: pages, nav, links, search.
+    if shutil.which("chromium") is None:
+        message = (
+            "chromium not found: apt-get install chromium (the site's browser check)"
+        )
+        if in_ci():
+            session.error(message)
+        session.skip(message)
+    npm_tools(session)
     session.run(
-        "mkdocs", "build", "--strict", "--quiet", env={"NO_MKDOCS_2_WARNING": "1"}
+        "node",
+        "tools/docs/check_site.mjs",
+        "build/site",
+        "build/docs-screenshots",
+        external=True,
     )
