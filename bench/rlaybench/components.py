@@ -57,7 +57,7 @@ def _capture(payload_name: str) -> tuple[Any, bytes, bytes]:
 def pieces(payload_name: str) -> list[tuple[str, str, Callable[[], object]]]:
     """(side, piece, fn) for every piece that can be built against this rlay."""
     import numpy as np
-    from rlay import client_env, session, values
+    from rlay import agent_session, client_env, env_session, values
     from rlay.v1 import session_pb2, tensor_pb2
 
     payload = PAYLOADS[payload_name]
@@ -79,9 +79,9 @@ def pieces(payload_name: str) -> list[tuple[str, str, Callable[[], object]]]:
         msg = session_pb2.SessionResponse()
         step = msg.step
         values.fill_batch(step.observations, obs_space, result.observations, n)
-        step.rewards.data = session._column(result.rewards, f64, n, "rewards")
-        step.terminated.data = session._column(result.terminated, bool_, n, "terminated")
-        step.truncated.data = session._column(result.truncated, bool_, n, "truncated")
+        step.rewards.data = env_session.column_bytes(result.rewards, f64, n, "rewards")
+        step.terminated.data = env_session.column_bytes(result.terminated, bool_, n, "terminated")
+        step.truncated.data = env_session.column_bytes(result.truncated, bool_, n, "truncated")
         return msg
 
     built = fill_reply()
@@ -89,9 +89,9 @@ def pieces(payload_name: str) -> list[tuple[str, str, Callable[[], object]]]:
     def read_columns() -> object:
         s = reply.step
         return (
-            session._read_column(s.rewards, tensor_pb2.DTYPE_FLOAT64, f64, n),
-            session._read_column(s.terminated, tensor_pb2.DTYPE_BOOL, bool_, n),
-            session._read_column(s.truncated, tensor_pb2.DTYPE_BOOL, bool_, n),
+            agent_session.read_column(s.rewards, tensor_pb2.DTYPE_FLOAT64, f64, n),
+            agent_session.read_column(s.terminated, tensor_pb2.DTYPE_BOOL, bool_, n),
+            agent_session.read_column(s.truncated, tensor_pb2.DTYPE_BOOL, bool_, n),
         )
 
     def fill_request() -> object:

@@ -1,0 +1,294 @@
+"""The agent half of a session: hello, then one command and one awaited reply at a time.
+
+:class:`AgentSession` is what :class:`rlay.ClientEnv` and :class:`rlay.ServerEnv` drive,
+whoever dialled whom. Example::
+
+    session = AgentSession(connection, timeout=10.0)
+    description = session.hello(token=None, render_mode=None)
+    result = session.reset(seeds=[0], options=None, mask=None)
+    step = session.step(actions)
+    session.close()
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from google.protobuf.message import DecodeError
+
+from rlay._version import __version__
+from rlay.errors import (
+    ConnectionClosed,
+    InvalidValue,
+    ProtocolError,
+    RemoteError,
+    RlayError,
+    Timeout,
+    UnsupportedSpace,
+    VersionMismatch,
+)
+from rlay.protocol import (
+    BOOL,
+    CAPABILITIES,
+    F64_LE,
+    IMPLEMENTATION,
+    PROTOCOL_VERSION,
+    RECOVERABLE_CODES,
+    EnvDescription,
+    FinalStep,
+    ResetResult,
+    StepResult,
+    error_code_name,
+    error_for_code,
+    format_version,
+)
+from rlay.tensors import decode_tensor
+from rlay.transports.base import Connection
+from rlay.v1 import session_pb2, tensor_pb2
+from rlay.values import decode_batch, decode_element, decode_value, fill_batch, fill_value
+
+__all__ = ["AgentSession"]
+
+logger = logging.getLogger("rlay.session")
+
+
+class AgentSession:
+    """The agent side of one session over an open connection.
+
+    Every reply is awaited at most ``timeout`` seconds; a :class:`~rlay.errors.Timeout`
+    or :class:`~rlay.errors.ConnectionClosed` ends the session (a late reply would
+    otherwise answer the wrong command). ``on_lost`` is called with that error before
+    it is raised, so that an owner can raise a better one (e.g. ProcessDied).
+
+    Example::
+
+        session = AgentSession(rlay.transports.connect("tcp://127.0.0.1:7000", side="agent"))
+        spec = session.hello()
+        obs, infos = session.reset(seeds=[42])
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        timeout: float | None = 30.0,
+        on_lost: Callable[[RlayError], None] | None = None,
+    ) -> None:
+        self._connection: Connection | None = connection
+        self.timeout = timeout
+        self._on_lost = on_lost
+        # Every frame gets a fresh message: upb keeps a message's memory in an arena
+        # that only grows, so a reused message leaks (about 1 KB per step, a frame's
+        # size per step for large observations) and makes every step fault in pages.
+        self._description: EnvDescription | None = None
+
+    @property
+    def description(self) -> EnvDescription:
+        """The env's description, known after :meth:`hello`."""
+        if self._description is None:
+            raise RlayError("the handshake has not happened yet; call hello() first")
+        return self._description
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection is closed (by close(), an error or the peer)."""
+        return self._connection is None
+
+    def hello(self, *, token: str | None = None, render_mode: str | None = None) -> EnvDescription:
+        """Send the agent's hello and check the env's; returns the env's description."""
+        request = session_pb2.SessionRequest()
+        hello = request.hello
+        hello.protocol_version.major, hello.protocol_version.minor = PROTOCOL_VERSION
+        hello.implementation = IMPLEMENTATION
+        hello.implementation_version = __version__
+        hello.capabilities[:] = list(CAPABILITIES)
+        hello.token = token or ""
+        hello.render_mode = render_mode or ""
+        reply = self._roundtrip("hello", request).hello
+        major, minor = reply.protocol_version.major, reply.protocol_version.minor
+        if major != PROTOCOL_VERSION[0]:
+            self._drop()
+            raise VersionMismatch(
+                f"protocol version mismatch: this agent speaks {format_version(PROTOCOL_VERSION)}, "
+                f"the env ({reply.implementation or 'unknown'}) speaks {major}.{minor}"
+            )
+        try:
+            self._description = EnvDescription.from_hello(reply)
+        except (UnsupportedSpace, InvalidValue, ProtocolError):
+            self._drop()
+            raise
+        return self._description
+
+    def reset(
+        self,
+        seeds: Sequence[int | None] | None = None,
+        options: dict[str, Any] | None = None,
+        mask: np.ndarray[Any, Any] | Sequence[bool] | None = None,
+    ) -> ResetResult:
+        """Reset sub-environments: one seed per sub-env (None = unseeded) and a mask."""
+        description = self.description
+        n = description.num_envs
+        request = session_pb2.SessionRequest()
+        reset = request.reset
+        reset.SetInParent()
+        if seeds is not None:
+            if len(seeds) != n:
+                raise InvalidValue(f"seeds: expected {n} seeds, got {len(seeds)}")
+            for seed in seeds:
+                entry = reset.seeds.add()
+                if seed is not None:
+                    if int(seed) < 0:
+                        raise InvalidValue(f"seeds: a seed must be >= 0, got {seed}")
+                    entry.value = int(seed)
+        if options is not None:
+            fill_value(reset.options, options)
+        if mask is not None:
+            if len(mask) != n:
+                raise InvalidValue(f"mask: expected {n} entries, got {len(mask)}")
+            reset.mask[:] = [bool(m) for m in mask]
+        reply = self._roundtrip("reset", request).reset
+        observations = self._decode_batch(description.observation_space, reply.observations, n)
+        return ResetResult(observations, self._decode_infos(reply.infos, n))
+
+    def step(self, actions: Any) -> StepResult:
+        """Send one batch of actions and wait for the resulting step (never one step late)."""
+        description = self._description
+        if description is None:
+            raise RlayError("the handshake has not happened yet; call hello() first")
+        n = description.num_envs
+        request = session_pb2.SessionRequest()
+        fill_batch(request.step.actions, description.action_space, actions, n, path="actions")
+        reply = self._roundtrip("step", request).step
+        try:
+            observations = decode_batch(
+                description.observation_space, reply.observations, n, path="observations"
+            )
+            rewards = read_column(reply.rewards, tensor_pb2.DTYPE_FLOAT64, F64_LE, n)
+            terminated = read_column(reply.terminated, tensor_pb2.DTYPE_BOOL, BOOL, n)
+            truncated = read_column(reply.truncated, tensor_pb2.DTYPE_BOOL, BOOL, n)
+        except (InvalidValue, UnsupportedSpace) as error:
+            self._drop()
+            raise ProtocolError(f"malformed step reply: {error}") from error
+        infos_msg, finals_msg = reply.infos, reply.finals
+        infos = self._decode_infos(infos_msg, n) if infos_msg else [{} for _ in range(n)]
+        finals = [self._decode_final(final, n) for final in finals_msg] if finals_msg else []
+        return StepResult(observations, rewards, terminated, truncated, infos, finals)
+
+    def render(self) -> list[Any]:
+        """One frame per sub-environment (None where the env renders nothing)."""
+        request = session_pb2.SessionRequest()
+        request.render.SetInParent()
+        reply = self._roundtrip("render", request).render
+        return [decode_value(frame) for frame in reply.frames]
+
+    def call(self, name: str, value: Any = None) -> Any:
+        """Run the env's named command ``name`` with ``value``; returns its result."""
+        request = session_pb2.SessionRequest()
+        call = request.call
+        call.name = name
+        if value is not None:
+            fill_value(call.value, value)
+        reply = self._roundtrip("call", request).call
+        return decode_value(reply.value) if reply.HasField("value") else None
+
+    def close(self) -> None:
+        """Say goodbye and close the connection; safe to call twice, never raises."""
+        if self._connection is None:
+            return
+        if self._description is not None:
+            request = session_pb2.SessionRequest()
+            request.close.SetInParent()
+            try:
+                self._roundtrip("close", request)
+            except RlayError as error:
+                logger.debug("closing the session: %s", error)
+        self._drop()
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def _roundtrip(
+        self, expected: str, request: session_pb2.SessionRequest
+    ) -> session_pb2.SessionResponse:
+        connection = self._connection
+        if connection is None:
+            raise ConnectionClosed("the session is closed")
+        try:
+            connection.send(request.SerializeToString())
+            data = connection.recv(self.timeout)
+        except (ConnectionClosed, Timeout) as error:
+            self._lost(error)
+            raise
+        try:
+            response = session_pb2.SessionResponse.FromString(data)
+        except DecodeError as error:
+            self._drop()
+            raise ProtocolError(f"could not decode the env's {expected} reply: {error}") from error
+        kind = response.WhichOneof("kind")
+        if kind == expected:
+            return response
+        if kind == "error":
+            raise self._remote_error(response.error)
+        self._drop()
+        raise ProtocolError(f"expected a {expected} reply from the env, got {kind or 'nothing'}")
+
+    def _remote_error(self, error: session_pb2.Error) -> RlayError:
+        if error.code not in RECOVERABLE_CODES:
+            self._drop()
+        if error.code in (session_pb2.ERROR_CODE_PROTOCOL, session_pb2.ERROR_CODE_FRAME_TOO_LARGE):
+            return RemoteError(error_code_name(error.code), error.message)
+        return error_for_code(error.code, error.message)
+
+    def _lost(self, error: RlayError) -> None:
+        self._drop()
+        if self._on_lost is not None:
+            self._on_lost(error)
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    def _decode_batch(self, space: gym.Space[Any], value: Any, n: int) -> Any:
+        try:
+            return decode_batch(space, value, n)
+        except (InvalidValue, UnsupportedSpace) as error:
+            self._drop()
+            raise ProtocolError(f"malformed observations from the env: {error}") from error
+
+    def _decode_infos(self, values: Any, n: int) -> list[dict[str, Any]]:
+        if not values:
+            return [{} for _ in range(n)]
+        if len(values) != n:
+            self._drop()
+            raise ProtocolError(f"expected {n} infos from the env, got {len(values)}")
+        infos = [decode_value(v) for v in values]
+        return [info if isinstance(info, dict) else {} for info in infos]
+
+    def _decode_final(self, final: session_pb2.FinalStep, n: int) -> FinalStep:
+        if final.index >= n:
+            self._drop()
+            raise ProtocolError(f"final step for sub-env {final.index}, but num_envs is {n}")
+        observation = decode_element(self.description.observation_space, final.observation)
+        info = decode_value(final.info) if final.HasField("info") else {}
+        return FinalStep(final.index, observation, info if isinstance(info, dict) else {})
+
+
+def read_column(tensor: tensor_pb2.Tensor, code: int, dtype: np.dtype[Any], n: int) -> Any:
+    """A float64/bool [n] column of a step reply, as a fresh writable array."""
+    data = tensor.data
+    shape = tensor.shape
+    if (
+        tensor.dtype == code
+        and len(shape) == 1
+        and shape[0] == n
+        and len(data) == n * dtype.itemsize
+    ):
+        return np.frombuffer(data, dtype=dtype).copy()
+    array = decode_tensor(tensor)  # the slow path names what is wrong, or converts
+    if array.shape != (n,):
+        raise InvalidValue(f"expected shape ({n},), got {array.shape}")
+    return array.astype(dtype)
