@@ -22,7 +22,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import rlay
 from rlay.host import dial, serve
 
-TRANSPORTS = ["tcp", "unix", "grpc", "shm"]
+TRANSPORTS = ["tcp", "unix", "grpc", "shm", "ws"]
 MODES = ["client", "server"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TIMEOUT = 10.0
@@ -47,6 +47,13 @@ def _require_grpc() -> None:
         pytest.skip("the grpc transport is not available")
 
 
+def _require_ws() -> None:
+    if importlib.util.find_spec("websockets") is None:
+        if IN_CI:
+            pytest.fail("the ws transport is not available (CI=true: a missing toolchain fails)")
+        pytest.skip("the ws transport is not available (pip install rlay[ws])")
+
+
 @pytest.fixture
 def short_dir() -> Iterator[str]:
     """A short directory for Unix socket paths (they are limited to ~100 bytes)."""
@@ -66,6 +73,9 @@ def address_for(transport: str, directory: str, name: str = "env") -> str:
     if transport == "grpc":
         _require_grpc()
         return "grpc://127.0.0.1:0"
+    if transport == "ws":
+        _require_ws()
+        return "ws://127.0.0.1:0"
     raise ValueError(transport)
 
 
@@ -74,6 +84,8 @@ def transport(request: pytest.FixtureRequest) -> str:
     """Each transport in turn."""
     if request.param == "grpc":
         _require_grpc()
+    if request.param == "ws":
+        _require_ws()
     return str(request.param)
 
 

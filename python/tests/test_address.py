@@ -26,6 +26,8 @@ pytestmark = pytest.mark.timeout(60)
         ("grpc://[fe80::1]:9", Address("grpc", "fe80::1", 9), "grpc://[fe80::1]:9"),
         ("grpc://127.0.0.1:5555", Address("grpc", "127.0.0.1", 5555), "grpc://127.0.0.1:5555"),
         ("grpc://:0", Address("grpc", "127.0.0.1", 0), "grpc://127.0.0.1:0"),
+        ("ws://127.0.0.1:5555", Address("ws", "127.0.0.1", 5555), "ws://127.0.0.1:5555"),
+        ("WS://[::1]:0", Address("ws", "::1", 0), "ws://[::1]:0"),
         ("unix:///tmp/x.sock", Address("unix", path="/tmp/x.sock"), "unix:///tmp/x.sock"),
         ("unix:///a b/c", Address("unix", path="/a b/c"), "unix:///a b/c"),
     ],
@@ -61,6 +63,7 @@ def test_valid_addresses(text: str, expected: Address, canonical: str) -> None:
         ("tcp://user@host:5555", "only HOST:PORT"),
         ("tcp://a b:5555", "whitespace"),
         ("grpc://host", "missing :PORT"),
+        ("ws://127.0.0.1:5555/path", "only HOST:PORT"),
         ("unix://relative.sock", "absolute path"),
         ("unix://", "absolute path"),
         ("unix:///" + "a" * 200, "longer than"),
@@ -108,7 +111,7 @@ _hosts = st.one_of(
 
 
 @given(
-    scheme=st.sampled_from(["tcp", "grpc"]),
+    scheme=st.sampled_from(["tcp", "grpc", "ws"]),
     host=_hosts,
     port=st.integers(min_value=0, max_value=65535),
 )

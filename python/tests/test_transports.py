@@ -1,4 +1,4 @@
-"""Transports: tcp, unix and grpc (both services) carry frames both ways, fail clearly."""
+"""Transports: tcp, unix, shm, ws and grpc (both services) carry frames both ways, fail clearly."""
 
 from __future__ import annotations
 
@@ -35,17 +35,26 @@ pytestmark = pytest.mark.timeout(60)
 WAIT = 5.0  # generous bound for things that should happen at once
 IN_CI = os.environ.get("CI", "").lower() == "true"
 HAS_GRPC = importlib.util.find_spec("grpc") is not None
+HAS_WS = importlib.util.find_spec("websockets") is not None
 # (scheme, side that listens)
 KINDS = {
     "tcp": ("tcp", "env"),
     "unix": ("unix", "env"),
     "shm": ("shm", "env"),
+    "ws": ("ws", "env"),
     "grpc-env-listens": ("grpc", "env"),
     "grpc-agent-listens": ("grpc", "agent"),
 }
 LARGE = 16 * 1024 * 1024
 # More than loopback TCP buffers can swallow once autotuned (rmem max 32 MiB + wmem).
 UNSENDABLE = 64 * 1024 * 1024
+
+
+def _require_ws() -> None:
+    if not HAS_WS:
+        if IN_CI:
+            pytest.fail("websockets is not installed (CI=true: a missing toolchain fails)")
+        pytest.skip("websockets is not installed")
 
 
 def _require_grpc() -> None:
@@ -81,6 +90,8 @@ class Opened:
         scheme, _ = KINDS[kind]
         if scheme == "grpc":
             _require_grpc()
+        if scheme == "ws":
+            _require_ws()
         if scheme in ("unix", "shm"):
             return f"{scheme}://{self.directory}/{name}.sock"
         return f"{scheme}://127.0.0.1:0"

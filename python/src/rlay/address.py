@@ -1,10 +1,11 @@
 """Addresses: where a peer listens or dials.
 
-Four schemes::
+Five schemes::
 
     tcp://HOST:PORT      e.g. tcp://127.0.0.1:5555, tcp://:0, tcp://[::1]:5555
     unix:///ABS/PATH     e.g. unix:///tmp/game.sock
     grpc://HOST:PORT     e.g. grpc://127.0.0.1:5555
+    ws://HOST:PORT       e.g. ws://127.0.0.1:5555 (WebSocket: what a game in a browser can dial)
     shm:///ABS/PATH      e.g. shm:///tmp/game (shared memory, met at a Unix socket there)
 
 >>> address = parse_address("tcp://:5555")
@@ -28,8 +29,8 @@ from rlay.errors import InvalidAddress
 
 __all__ = ["DEFAULT_HOST", "SCHEMES", "Address", "Scheme", "parse_address"]
 
-Scheme = Literal["tcp", "unix", "grpc", "shm"]
-SCHEMES: tuple[Scheme, ...] = ("tcp", "unix", "grpc", "shm")
+Scheme = Literal["tcp", "unix", "grpc", "shm", "ws"]
+SCHEMES: tuple[Scheme, ...] = ("tcp", "unix", "grpc", "shm", "ws")
 # Schemes whose address is a filesystem path (of a Unix socket).
 _PATH_SCHEMES: tuple[Scheme, ...] = ("unix", "shm")
 
@@ -41,14 +42,17 @@ DEFAULT_HOST = "127.0.0.1"
 # including the terminating NUL.
 _UNIX_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
 
-_EXAMPLES = "tcp://127.0.0.1:5555, unix:///tmp/rlay.sock, shm:///tmp/rlay or grpc://127.0.0.1:5555"
+_EXAMPLES = (
+    "tcp://127.0.0.1:5555, unix:///tmp/rlay.sock, shm:///tmp/rlay, grpc://127.0.0.1:5555 "
+    "or ws://127.0.0.1:5555"
+)
 
 
 @dataclass(frozen=True)
 class Address:
     """A parsed address; ``str()`` gives its canonical text.
 
-    ``host`` and ``port`` are set for tcp and grpc, ``path`` for unix and shm.
+    ``host`` and ``port`` are set for tcp, grpc and ws, ``path`` for unix and shm.
 
     >>> Address("grpc", "::1", 80, "")
     Address('grpc://[::1]:80')
@@ -89,7 +93,7 @@ def parse_address(text: str | Address) -> Address:
     Traceback (most recent call last):
     ...
     rlay.errors.InvalidAddress: '127.0.0.1:5555' has no scheme; expected tcp://127.0.0.1:5555, \
-unix:///tmp/rlay.sock, shm:///tmp/rlay or grpc://127.0.0.1:5555
+unix:///tmp/rlay.sock, shm:///tmp/rlay, grpc://127.0.0.1:5555 or ws://127.0.0.1:5555
     """
     if isinstance(text, Address):
         return text

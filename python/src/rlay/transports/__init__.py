@@ -4,7 +4,9 @@
 ``connect`` dials an address once. The scheme picks the transport: ``tcp://``
 and ``unix://`` carry length-prefixed frames on a byte stream, ``grpc://``
 carries the same messages on a gRPC stream (needs ``pip install rlay[grpc]``),
-``shm://`` passes them through shared memory between processes of one machine.
+``shm://`` passes them through shared memory between processes of one machine,
+``ws://`` sends each as one binary WebSocket message (needs ``pip install rlay[ws]``;
+the one transport a game in a web browser can dial).
 
 >>> from rlay.transports import connect, listen
 >>> listener = listen("tcp://127.0.0.1:0", side="env")
@@ -93,6 +95,12 @@ def listen(
         return listen_shm(
             parsed, max_frame_size=max_frame_size, backlog=backlog, send_timeout=send_timeout
         )
+    if parsed.scheme == "ws":
+        from rlay.transports.ws import listen_ws
+
+        return listen_ws(
+            parsed, max_frame_size=max_frame_size, backlog=backlog, send_timeout=send_timeout
+        )
     from rlay.transports import grpc as grpc_transport
 
     return grpc_transport.listen_grpc(parsed, side=side, max_frame_size=max_frame_size)
@@ -127,6 +135,12 @@ def connect(
         from rlay.transports.shm import connect_shm
 
         return connect_shm(
+            parsed, timeout=timeout, max_frame_size=max_frame_size, send_timeout=send_timeout
+        )
+    if parsed.scheme == "ws":
+        from rlay.transports.ws import connect_ws
+
+        return connect_ws(
             parsed, timeout=timeout, max_frame_size=max_frame_size, send_timeout=send_timeout
         )
     from rlay.transports import grpc as grpc_transport

@@ -43,10 +43,13 @@ __all__ = [
     "DEFAULT_SEND_TIMEOUT",
     "StreamConnection",
     "StreamListener",
+    "bind_tcp",
     "connect_tcp",
     "connect_unix",
+    "dial_tcp",
     "listen_tcp",
     "listen_unix",
+    "set_send_timeout",
 ]
 
 #: How long ``send`` may wait for a peer that stops reading before giving up.
@@ -78,6 +81,16 @@ _TIMEVAL = struct.Struct("@ll")
 _HAS_SENDMSG = hasattr(socket.socket, "sendmsg")
 _MSG_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 _UNSET = -2.0  # a timeout value no caller can have asked for
+
+
+def set_send_timeout(sock: socket.socket, timeout: float | None) -> None:
+    """Bound only the sends of a blocking socket (SO_SNDTIMEO); receives are unaffected.
+
+    Where the OS has no such option, sends are not bounded.
+    """
+    if _KERNEL_TIMEOUTS:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(timeout))
 
 
 def _timeval(timeout: float | None) -> bytes:
@@ -520,14 +533,8 @@ def _bind_error(address: Address, error: OSError) -> RlayError:
 # -- tcp --------------------------------------------------------------------
 
 
-def listen_tcp(
-    address: Address,
-    *,
-    max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
-    backlog: int = 16,
-    send_timeout: float | None = DEFAULT_SEND_TIMEOUT,
-) -> StreamListener:
-    """Listen on ``tcp://HOST:PORT``; port 0 picks a free port (see ``.address``)."""
+def bind_tcp(address: Address, backlog: int) -> socket.socket:
+    """A TCP socket listening on ``address`` (shared by the tcp and ws transports)."""
     try:
         infos = socket.getaddrinfo(
             address.host, address.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
@@ -548,6 +555,18 @@ def listen_tcp(
     except OSError as error:
         sock.close()
         raise _bind_error(address, error) from None
+    return sock
+
+
+def listen_tcp(
+    address: Address,
+    *,
+    max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+    backlog: int = 16,
+    send_timeout: float | None = DEFAULT_SEND_TIMEOUT,
+) -> StreamListener:
+    """Listen on ``tcp://HOST:PORT``; port 0 picks a free port (see ``.address``)."""
+    sock = bind_tcp(address, backlog)
     port = int(sock.getsockname()[1])
     return StreamListener(
         sock,
@@ -557,14 +576,11 @@ def listen_tcp(
     )
 
 
-def connect_tcp(
-    address: Address,
-    *,
-    timeout: float,
-    max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
-    send_timeout: float | None = DEFAULT_SEND_TIMEOUT,
-) -> StreamConnection:
-    """Dial ``tcp://HOST:PORT`` once; :class:`Unreachable` when nothing accepts."""
+def dial_tcp(address: Address, timeout: float) -> tuple[socket.socket, str]:
+    """A TCP socket connected to ``address`` (no delay) and the peer's name.
+
+    Shared by the tcp and ws transports; :class:`Unreachable` when nothing accepts.
+    """
     if address.port == 0:
         raise InvalidAddress(f"{address}: cannot dial port 0")
     try:
@@ -582,6 +598,18 @@ def connect_tcp(
         peer = _format_peer(sock.getpeername())
     except OSError:
         peer = f"{address.host}:{address.port}"
+    return sock, peer
+
+
+def connect_tcp(
+    address: Address,
+    *,
+    timeout: float,
+    max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+    send_timeout: float | None = DEFAULT_SEND_TIMEOUT,
+) -> StreamConnection:
+    """Dial ``tcp://HOST:PORT`` once; :class:`Unreachable` when nothing accepts."""
+    sock, peer = dial_tcp(address, timeout)
     return StreamConnection(
         sock, f"tcp {peer}", max_frame_size=max_frame_size, send_timeout=send_timeout
     )
