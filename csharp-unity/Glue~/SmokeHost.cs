@@ -3,7 +3,7 @@
 // A stand-in "player" for check_glue.py's smoke test: it builds the CartPole
 // sample scene with the real glue (RlayEnvironment, RlayAgent, CartPoleScene)
 // compiled against UnityEngineStubs.cs, and runs a fake player loop that
-// calls FixedUpdate and Update the way Unity does. Python then trains against
+// runs frames the way Unity does (StubPlayerLoop.Frame). Python then trains against
 // it with rlay.ClientEnv / rlay.ServerEnv exactly as against a built game.
 //
 // Arguments besides the glue's own (-rlay-address, -rlay-listen):
@@ -39,18 +39,16 @@ static class SmokeHost
         string connectTimeout = Flag(args, "-smoke-connect-timeout");
         if (connectTimeout != null)
             environment.ConnectTimeoutSeconds = float.Parse(connectTimeout, System.Globalization.CultureInfo.InvariantCulture);
-        StubPlayerLoop.Broadcast("Start");
-        if (!environment.enabled)
-        {
-            Console.Error.WriteLine("smoke: RlayEnvironment disabled itself");
-            return 3;
-        }
-
         Stopwatch clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds)
         {
-            StubPlayerLoop.Broadcast("FixedUpdate");
-            StubPlayerLoop.Broadcast("Update");
+            // Start, FixedUpdate(s), Update, LateUpdate, as Unity runs a frame.
+            StubPlayerLoop.Frame();
+            if (!environment.enabled)
+            {
+                Console.Error.WriteLine("smoke: RlayEnvironment disabled itself");
+                return 3;
+            }
             if (Application.StubQuitCode.HasValue)
             {
                 StubPlayerLoop.Broadcast("OnApplicationQuit");

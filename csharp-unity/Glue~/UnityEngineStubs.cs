@@ -1,16 +1,37 @@
-// COMPILE-CHECK AID ONLY — NOT SHIPPED, NOT UNITY.
+// COMPILE-CHECK AND TEST AID ONLY — NOT SHIPPED, NOT UNITY.
 //
-// A minimal fake of the UnityEngine / UnityEditor surface that the glue in
+// A stand-in for the UnityEngine / UnityEditor surface that the glue in
 // Runtime/Unity, Editor and Samples~ uses, so that check_glue.py can compile
-// that code with mcs on a machine without Unity. Unity ignores folders whose
-// name ends in "~", so this never reaches a Unity project. Signatures follow
-// Unity's public scripting API (2021.3 and later); bodies do the least that
-// lets the headless smoke test run (Time and Physics keep their values, a
-// GameObject holds its components). Only members the glue uses are here: if
-// the glue compiles against this file but uses a member that Unity lacks,
-// this file is wrong — keep it to long-stable API.
+// that code with mcs and run it on a machine without Unity. Unity ignores
+// folders whose name ends in "~", so this never reaches a Unity project.
+// Signatures follow Unity's public scripting API (2021.3 and later). Only
+// members the glue uses are here: if the glue compiles against this file but
+// uses a member that Unity lacks, this file is wrong — keep it to long-stable API.
+//
+// Behaviour: besides holding values, the stand-ins reproduce the documented
+// Unity behaviours that glue code can get wrong (each was once a bug here):
+// - the player loop (StubPlayerLoop.Frame): Start before a behaviour's first
+//   FixedUpdate/Update; each event function called in script execution order
+//   ([DefaultExecutionOrder]) across all behaviours, so an early component's
+//   Start runs before a later one's; fixed steps per frame from scaled time, so
+//   Time.timeScale == 0 calls no FixedUpdate; Time.captureDeltaTime fixes the
+//   game time of a frame; Time.maximumDeltaTime caps it;
+// - Physics / Physics2D simulate after FixedUpdate (or Update) only in their
+//   automatic simulation modes;
+// - UnityEngine.Input throws InvalidOperationException unless
+//   ENABLE_LEGACY_INPUT_MANAGER is defined (Active Input Handling = Input System);
+// - built-in modules: Physics (3D) exists only with STUB_MODULE_PHYSICS, Physics2D
+//   only with STUB_MODULE_PHYSICS2D (check_glue.py defines them from the
+//   package's declared com.unity.modules.* dependencies);
+// - a domain reload (StubPlayerLoop.ReloadScripts, what recompiling scripts in
+//   Play mode does): OnDisable, then every field Unity does not serialize and
+//   every static is lost, then OnEnable; Awake and Start are not called again;
+// - code stripping (StubPlayerLoop.StripEngineCode): CreatePrimitive fails when no
+//   script declares a field of each component type the primitive needs;
+// - FindObjectsSortMode is obsolete from Unity 6000.4 (UNITY_6000_4_OR_NEWER).
 using System;
 using System.Collections.Generic;
+using System.Reflection;
 
 namespace UnityEngine
 {
@@ -18,12 +39,51 @@ namespace UnityEngine
     {
         static int nextId;
         readonly int id = ++nextId;
+        internal bool destroyed;
         public string name { get; set; }
         public int GetInstanceID() { return id; }
-        public static void Destroy(Object obj) { }
+
+        public static void Destroy(Object obj)
+        {
+            var component = obj as Component;
+            if (component != null && component.owner != null)
+            {
+                component.owner.Components.Remove(component);
+                component.destroyed = true;
+                return;
+            }
+            var go = obj as GameObject;
+            if (go != null)
+            {
+                foreach (Component c in go.Components.ToArray())
+                {
+                    var behaviour = c as MonoBehaviour;
+                    if (behaviour != null && behaviour.enabled)
+                        StubPlayerLoop.Invoke(behaviour, "OnDisable");
+                    if (behaviour != null)
+                        StubPlayerLoop.Invoke(behaviour, "OnDestroy");
+                    c.destroyed = true;
+                }
+                go.destroyed = true;
+                GameObject.All.Remove(go);
+            }
+            if (obj != null)
+                obj.destroyed = true;
+        }
+
         public static void DontDestroyOnLoad(Object target) { }
-        public static T FindObjectOfType<T>() where T : Object { var all = FindObjectsOfType<T>(); return all.Length > 0 ? all[0] : null; }
-        public static T[] FindObjectsOfType<T>() where T : Object
+        public static T FindObjectOfType<T>() where T : Object { var all = FindAll<T>(); return all.Length > 0 ? all[0] : null; }
+        public static T[] FindObjectsOfType<T>() where T : Object { return FindAll<T>(); }
+        public static T FindFirstObjectByType<T>() where T : Object { return FindObjectOfType<T>(); }
+#if UNITY_6000_4_OR_NEWER
+        [Obsolete("FindObjectsByType with FindObjectsSortMode parameter has been deprecated. Use FindObjectsByType<T>() instead.")]
+#endif
+        public static T[] FindObjectsByType<T>(FindObjectsSortMode sortMode) where T : Object { return FindAll<T>(); }
+#if UNITY_6000_4_OR_NEWER
+        public static T[] FindObjectsByType<T>() where T : Object { return FindAll<T>(); }
+#endif
+
+        static T[] FindAll<T>() where T : Object
         {
             var found = new List<T>();
             foreach (GameObject go in GameObject.All)
@@ -31,11 +91,13 @@ namespace UnityEngine
                     if (c is T) found.Add((T)(object)c);
             return found.ToArray();
         }
-        public static T FindFirstObjectByType<T>() where T : Object { return FindObjectOfType<T>(); }
-        public static T[] FindObjectsByType<T>(FindObjectsSortMode sortMode) where T : Object { return FindObjectsOfType<T>(); }
-        public static implicit operator bool(Object obj) { return !ReferenceEquals(obj, null); }
+
+        public static implicit operator bool(Object obj) { return !ReferenceEquals(obj, null) && !obj.destroyed; }
     }
 
+#if UNITY_6000_4_OR_NEWER
+    [Obsolete("FindObjectsSortMode has been deprecated. Use the FindObjectsByType overloads that do not take a FindObjectsSortMode parameter.")]
+#endif
     public enum FindObjectsSortMode { None = 0, InstanceID = 1 }
 
     public class Component : Object
@@ -49,8 +111,27 @@ namespace UnityEngine
 
     public class Behaviour : Component
     {
-        public bool enabled { get; set; }
-        public bool isActiveAndEnabled { get { return enabled; } }
+        bool isEnabled;
+        internal bool awoken;
+        internal bool started;
+
+        public bool enabled
+        {
+            get { return isEnabled; }
+            set
+            {
+                if (isEnabled == value)
+                    return;
+                isEnabled = value;
+                // As in Unity: OnEnable / OnDisable run at once, once Awake has run.
+                if (awoken && this is MonoBehaviour)
+                    StubPlayerLoop.Invoke(this, value ? "OnEnable" : "OnDisable");
+            }
+        }
+
+        internal void EnableSilently() { isEnabled = true; }
+
+        public bool isActiveAndEnabled { get { return isEnabled; } }
     }
 
     public class MonoBehaviour : Behaviour
@@ -67,11 +148,14 @@ namespace UnityEngine
         {
             this.name = name;
             All.Add(this);
+            scene = SceneManagement.SceneManager.GetActiveScene();
             transform = new Transform();
             transform.owner = this;
             Components.Add(transform);
+            scene.Roots.Add(transform);
         }
         public Transform transform { get; private set; }
+        public SceneManagement.Scene scene { get; internal set; }
         public bool activeSelf { get; private set; }
         public void SetActive(bool value) { activeSelf = value; }
         public T AddComponent<T>() where T : Component, new()
@@ -79,11 +163,20 @@ namespace UnityEngine
             var c = new T();
             c.owner = this;
             c.name = name;
-            var b = c as Behaviour;
-            if (b != null) b.enabled = true;
             Components.Add(c);
-            // As in Unity, Awake runs inside AddComponent.
-            StubPlayerLoop.Invoke(c, "Awake");
+            var b = c as Behaviour;
+            if (b != null)
+            {
+                b.EnableSilently();
+                b.awoken = true;
+            }
+            // As in Unity, Awake and (when still enabled) OnEnable run inside AddComponent.
+            if (c is MonoBehaviour)
+            {
+                StubPlayerLoop.Invoke(c, "Awake");
+                if (b.enabled)
+                    StubPlayerLoop.Invoke(c, "OnEnable");
+            }
             return c;
         }
         public T GetComponent<T>()
@@ -91,10 +184,25 @@ namespace UnityEngine
             foreach (Component c in Components) if (c is T) return (T)(object)c;
             return default(T);
         }
+
         public static GameObject CreatePrimitive(PrimitiveType type)
         {
+            StubPlayerLoop.CheckNotStripped(typeof(MeshFilter), typeof(MeshRenderer));
+#if STUB_MODULE_PHYSICS
+            Type collider = type == PrimitiveType.Sphere ? typeof(SphereCollider)
+                : type == PrimitiveType.Capsule ? typeof(CapsuleCollider)
+                : type == PrimitiveType.Cube ? typeof(BoxCollider) : typeof(MeshCollider);
+            StubPlayerLoop.CheckNotStripped(collider);
+#endif
             var go = new GameObject(type.ToString());
+            go.AddComponent<MeshFilter>();
             go.AddComponent<MeshRenderer>();
+#if STUB_MODULE_PHYSICS
+            if (collider == typeof(SphereCollider)) go.AddComponent<SphereCollider>();
+            else if (collider == typeof(CapsuleCollider)) go.AddComponent<CapsuleCollider>();
+            else if (collider == typeof(BoxCollider)) go.AddComponent<BoxCollider>();
+            else go.AddComponent<MeshCollider>();
+#endif
             return go;
         }
     }
@@ -104,16 +212,27 @@ namespace UnityEngine
     public class Transform : Component
     {
         Transform parentTransform;
+        internal readonly List<Transform> Children = new List<Transform>();
         public Vector3 position { get; set; }
         public Vector3 localPosition { get; set; }
         public Quaternion rotation { get; set; }
         public Quaternion localRotation { get; set; }
         public Vector3 localScale { get; set; }
         public Vector3 eulerAngles { get; set; }
-        public Transform parent { get { return parentTransform; } set { parentTransform = value; } }
-        public void SetParent(Transform p, bool worldPositionStays) { parentTransform = p; }
-        public void SetParent(Transform p) { parentTransform = p; }
-        public int GetSiblingIndex() { return 0; }
+        public Transform parent { get { return parentTransform; } set { SetParent(value); } }
+        public void SetParent(Transform p, bool worldPositionStays) { SetParent(p); }
+        public void SetParent(Transform p)
+        {
+            if (parentTransform != null) parentTransform.Children.Remove(this);
+            else gameObject.scene.Roots.Remove(this);
+            parentTransform = p;
+            if (p != null) p.Children.Add(this);
+            else gameObject.scene.Roots.Add(this);
+        }
+        public int GetSiblingIndex()
+        {
+            return parentTransform != null ? parentTransform.Children.IndexOf(this) : gameObject.scene.Roots.IndexOf(this);
+        }
         public void LookAt(Vector3 worldPosition) { }
     }
 
@@ -162,7 +281,9 @@ namespace UnityEngine
 
     public struct Rect
     {
-        public Rect(float x, float y, float width, float height) { }
+        public float x, y, width, height;
+        public Rect(float x, float y, float width, float height) { this.x = x; this.y = y; this.width = width; this.height = height; }
+        public override string ToString() { return "(x:" + x + ", y:" + y + ", width:" + width + ", height:" + height + ")"; }
     }
 
     public static class Mathf
@@ -173,6 +294,9 @@ namespace UnityEngine
         public static int Clamp(int value, int min, int max) { return Math.Max(min, Math.Min(max, value)); }
         public static float Sin(float f) { return (float)Math.Sin(f); }
         public static float Cos(float f) { return (float)Math.Cos(f); }
+        public static float Sqrt(float f) { return (float)Math.Sqrt(f); }
+        public static float Max(float a, float b) { return Math.Max(a, b); }
+        public static float Min(float a, float b) { return Math.Min(a, b); }
         public const float Rad2Deg = (float)(180.0 / Math.PI);
     }
 
@@ -181,11 +305,15 @@ namespace UnityEngine
         public static float timeScale = 1f;
         public static float fixedDeltaTime = 0.02f;
         public static float maximumDeltaTime = 0.3333333f;
-        public static float deltaTime { get { return fixedDeltaTime; } }
+        /// <summary>Non-zero: every frame advances the game clock by exactly this (times timeScale).</summary>
+        public static float captureDeltaTime;
+        public static float deltaTime { get { return (float)StubPlayerLoop.LastDeltaTime; } }
+        public static float time { get { return (float)StubPlayerLoop.GameTime; } }
         public static float unscaledTime { get { return 0f; } }
-        public static int frameCount { get { return 0; } }
+        public static int frameCount { get { return StubPlayerLoop.FrameCount; } }
     }
 
+#if STUB_MODULE_PHYSICS
     public enum SimulationMode { FixedUpdate = 0, Update = 1, Script = 2 }
 
     public static class Physics
@@ -193,9 +321,31 @@ namespace UnityEngine
         public static bool autoSimulation = true;
         public static SimulationMode simulationMode = SimulationMode.FixedUpdate;
         public static bool autoSyncTransforms;
-        public static void Simulate(float step) { }
+        /// <summary>Stub only: steps simulated, by the player loop or by Simulate.</summary>
+        public static int StubSteps;
+        public static void Simulate(float step) { StubSteps++; }
         public static void SyncTransforms() { }
+        internal static bool Automatic(SimulationMode when) { return autoSimulation && simulationMode == when; }
     }
+
+    public class Collider : Component { }
+    public class BoxCollider : Collider { }
+    public class SphereCollider : Collider { }
+    public class CapsuleCollider : Collider { }
+    public class MeshCollider : Collider { }
+#endif
+
+#if STUB_MODULE_PHYSICS2D
+    public enum SimulationMode2D { FixedUpdate = 0, Update = 1, Script = 2 }
+
+    public static class Physics2D
+    {
+        public static SimulationMode2D simulationMode = SimulationMode2D.FixedUpdate;
+        /// <summary>Stub only: steps simulated, by the player loop or by Simulate.</summary>
+        public static int StubSteps;
+        public static bool Simulate(float step) { StubSteps++; return true; }
+    }
+#endif
 
     public enum RuntimePlatform { OSXEditor = 0, OSXPlayer = 1, WindowsPlayer = 2, WindowsEditor = 7, LinuxPlayer = 13, LinuxEditor = 16, WebGLPlayer = 17 }
 
@@ -223,25 +373,43 @@ namespace UnityEngine
 
     public static class Debug
     {
-        public static Action<string> Sink = Console.Error.WriteLine;
-        public static void Log(object message) { Sink("[log] " + message); }
+        static readonly object gate = new object();
+        static Action<string> sink = Console.Error.WriteLine;
+
+        /// <summary>Stub only: where the Console lines go (any thread may log, as in Unity).</summary>
+        public static Action<string> Sink
+        {
+            get { lock (gate) return sink; }
+            set { lock (gate) sink = value; }
+        }
+
+        static void Write(string line) { Action<string> s; lock (gate) s = sink; s(line); }
+        public static void Log(object message) { Write("[log] " + message); }
         public static void Log(object message, Object context) { Log(message); }
-        public static void LogWarning(object message) { Sink("[warning] " + message); }
+        public static void LogWarning(object message) { Write("[warning] " + message); }
         public static void LogWarning(object message, Object context) { LogWarning(message); }
-        public static void LogError(object message) { Sink("[error] " + message); }
+        public static void LogError(object message) { Write("[error] " + message); }
         public static void LogError(object message, Object context) { LogError(message); }
-        public static void LogException(Exception exception) { Sink("[exception] " + exception); }
+        public static void LogException(Exception exception) { Write("[exception] " + exception); }
         public static void LogException(Exception exception, Object context) { LogException(exception); }
     }
 
     public enum KeyCode { None = 0, Space = 32, A = 97, D = 100, LeftArrow = 276, RightArrow = 275 }
 
+    /// <summary>The old Input Manager: throws when the project's Active Input Handling is the Input System only.</summary>
     public static class Input
     {
-        public static float GetAxis(string axisName) { return 0f; }
-        public static float GetAxisRaw(string axisName) { return 0f; }
-        public static bool GetKey(KeyCode key) { return false; }
-        public static bool GetKeyDown(KeyCode key) { return false; }
+        static void Check()
+        {
+#if !ENABLE_LEGACY_INPUT_MANAGER
+            throw new InvalidOperationException("You are trying to read Input using the UnityEngine.Input class, but you have switched active Input handling to Input System package in Player Settings.");
+#endif
+        }
+
+        public static float GetAxis(string axisName) { Check(); return 0f; }
+        public static float GetAxisRaw(string axisName) { Check(); return 0f; }
+        public static bool GetKey(KeyCode key) { Check(); return false; }
+        public static bool GetKeyDown(KeyCode key) { Check(); return false; }
     }
 
     public class Renderer : Component
@@ -252,7 +420,7 @@ namespace UnityEngine
 
     public class MeshRenderer : Renderer { }
 
-    public class Collider : Component { }
+    public class MeshFilter : Component { }
 
     public class Material : Object
     {
@@ -270,7 +438,35 @@ namespace UnityEngine
         public bool orthographic { get; set; }
         public float orthographicSize { get; set; }
         public float fieldOfView { get; set; }
-        public void Render() { }
+        /// <summary>The normalized viewport; a render fills only this part of the target.</summary>
+        public Rect rect = new Rect(0, 0, 1, 1);
+        /// <summary>Stub only: the viewport of the last Render.</summary>
+        public Rect StubLastRenderRect;
+
+        /// <summary>
+        /// Stub: fills the viewport part of the target with a pattern — pixel (x, y),
+        /// y counted from the bottom as in Unity, is (x, y, 7) — and the rest with 0.
+        /// </summary>
+        public void Render()
+        {
+            if (SystemInfo.graphicsDeviceType == Rendering.GraphicsDeviceType.Null)
+                return; // no device: nothing is drawn
+            StubLastRenderRect = rect;
+            RenderTexture target = targetTexture;
+            if (target == null)
+                return;
+            int x0 = (int)(rect.x * target.width), y0 = (int)(rect.y * target.height);
+            int x1 = x0 + (int)(rect.width * target.width), y1 = y0 + (int)(rect.height * target.height);
+            Array.Clear(target.Pixels, 0, target.Pixels.Length);
+            for (int y = y0; y < Math.Min(y1, target.height); y++)
+                for (int x = x0; x < Math.Min(x1, target.width); x++)
+                {
+                    int at = (y * target.width + x) * 3;
+                    target.Pixels[at] = (byte)x;
+                    target.Pixels[at + 1] = (byte)y;
+                    target.Pixels[at + 2] = 7;
+                }
+        }
     }
 
     public enum LightType { Spot = 0, Directional = 1, Point = 2 }
@@ -289,7 +485,8 @@ namespace UnityEngine
 
     public class RenderTexture : Texture
     {
-        public RenderTexture(int width, int height, int depth) { this.width = width; this.height = height; }
+        internal readonly byte[] Pixels;
+        public RenderTexture(int width, int height, int depth) { this.width = width; this.height = height; Pixels = new byte[width * height * 3]; }
         public static RenderTexture active { get; set; }
         public void Release() { }
     }
@@ -299,15 +496,31 @@ namespace UnityEngine
     public class Texture2D : Texture
     {
         readonly byte[] raw;
+        /// <summary>Stub only: managed copies made by GetRawTextureData() (the byte[] overload copies the whole texture).</summary>
+        public static int StubManagedCopies;
         public Texture2D(int width, int height, TextureFormat format, bool mipChain)
         {
+            if (format != TextureFormat.RGB24)
+                throw new NotSupportedException("stub: RGB24 only");
             this.width = width;
             this.height = height;
-            raw = new byte[width * height * (format == TextureFormat.RGB24 ? 3 : 4)];
+            raw = new byte[width * height * 3];
         }
-        public void ReadPixels(Rect source, int destX, int destY) { }
+        public void ReadPixels(Rect source, int destX, int destY)
+        {
+            RenderTexture from = RenderTexture.active;
+            if (from == null)
+                throw new InvalidOperationException("ReadPixels without an active RenderTexture");
+            Buffer.BlockCopy(from.Pixels, 0, raw, 0, Math.Min(raw.Length, from.Pixels.Length));
+        }
         public void Apply() { }
-        public byte[] GetRawTextureData() { return (byte[])raw.Clone(); }
+        public byte[] GetRawTextureData() { StubManagedCopies++; return (byte[])raw.Clone(); }
+        public Unity.Collections.NativeArray<T> GetRawTextureData<T>() where T : struct
+        {
+            if (typeof(T) != typeof(byte))
+                throw new NotSupportedException("stub: byte only");
+            return new Unity.Collections.NativeArray<T>((T[])(object)raw);
+        }
     }
 
     [AttributeUsage(AttributeTargets.Field)]
@@ -338,7 +551,11 @@ namespace UnityEngine
     public sealed class AddComponentMenu : Attribute { public AddComponentMenu(string menuName) { } }
 
     [AttributeUsage(AttributeTargets.Class)]
-    public sealed class DefaultExecutionOrder : Attribute { public DefaultExecutionOrder(int order) { } }
+    public sealed class DefaultExecutionOrder : Attribute
+    {
+        public DefaultExecutionOrder(int order) { this.order = order; }
+        public int order { get; private set; }
+    }
 
     [AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
     public sealed class RequireComponent : Attribute { public RequireComponent(Type requiredComponent) { } }
@@ -353,26 +570,292 @@ namespace UnityEngine
     }
 }
 
+namespace UnityEngine.SceneManagement
+{
+    public struct Scene
+    {
+        internal StubScene Data;
+        internal List<Transform> Roots { get { return Data.Roots; } }
+        public string name { get { return Data.Name; } }
+        public int handle { get { return Data.Handle; } }
+        public int buildIndex { get { return Data.Handle - 1; } }
+        public bool isLoaded { get { return Data != null; } }
+        public static bool operator ==(Scene a, Scene b) { return a.Data == b.Data; }
+        public static bool operator !=(Scene a, Scene b) { return a.Data != b.Data; }
+        public override bool Equals(object other) { return other is Scene && ((Scene)other).Data == Data; }
+        public override int GetHashCode() { return Data == null ? 0 : Data.Handle; }
+    }
+
+    internal sealed class StubScene
+    {
+        public string Name;
+        public int Handle;
+        public readonly List<Transform> Roots = new List<Transform>();
+    }
+
+    public static class SceneManager
+    {
+        static readonly List<StubScene> loaded = new List<StubScene> { new StubScene { Name = "Main", Handle = 1 } };
+        static StubScene active = loaded[0];
+
+        public static int sceneCount { get { return loaded.Count; } }
+        public static Scene GetSceneAt(int index) { return new Scene { Data = loaded[index] }; }
+        public static Scene GetActiveScene() { return new Scene { Data = active }; }
+        public static bool SetActiveScene(Scene scene) { active = scene.Data; return true; }
+
+        /// <summary>Stub only: load an empty scene additively (it comes after the loaded ones).</summary>
+        public static Scene StubLoadAdditive(string name)
+        {
+            var scene = new StubScene { Name = name, Handle = loaded.Count + 1 };
+            loaded.Add(scene);
+            return new Scene { Data = scene };
+        }
+    }
+}
+
+namespace Unity.Collections
+{
+    /// <summary>A view of native memory (stub: of a managed array, without copying).</summary>
+    public struct NativeArray<T> where T : struct
+    {
+        readonly T[] items;
+        internal NativeArray(T[] items) { this.items = items; }
+        public int Length { get { return items.Length; } }
+        public T this[int index] { get { return items[index]; } set { items[index] = value; } }
+        public static void Copy(NativeArray<T> src, int srcIndex, T[] dst, int dstIndex, int length)
+        {
+            Array.Copy(src.items, srcIndex, dst, dstIndex, length);
+        }
+        public T[] ToArray() { return (T[])items.Clone(); }
+    }
+}
+
 namespace UnityEngine
 {
-    /// <summary>Stub only: calls Unity's message methods (Awake, Start, FixedUpdate, Update) by reflection.</summary>
+    /// <summary>
+    /// Stub only: Unity's player loop, event functions by reflection. <see cref="Frame"/>
+    /// runs one frame as Unity does; <see cref="Invoke"/> and <see cref="Broadcast"/>
+    /// send one message.
+    /// </summary>
     public static class StubPlayerLoop
     {
-        const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance
-            | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+        const BindingFlags Any = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+
+        /// <summary>Real (unscaled) seconds a frame takes when Time.captureDeltaTime is 0.</summary>
+        public static double RealFrameSeconds = 0.02;
+        public static int FrameCount;
+        public static double GameTime;
+        public static double FixedTime;
+        public static double LastDeltaTime;
+        /// <summary>Messages sent by the player loop, in order ("Type.Message"), when not null.</summary>
+        public static List<string> Trace;
+        /// <summary>When true, CreatePrimitive fails unless a script references the component types it needs.</summary>
+        public static bool StripEngineCode;
+
+        /// <summary>Forget every object, scene state and clock (between tests).</summary>
+        public static void ResetWorld()
+        {
+            foreach (GameObject go in GameObject.All.ToArray())
+                Object.Destroy(go);
+            GameObject.All.Clear();
+            FrameCount = 0;
+            GameTime = FixedTime = LastDeltaTime = 0;
+            RealFrameSeconds = 0.02;
+            Trace = null;
+            StripEngineCode = false;
+            Time.timeScale = 1f;
+            Time.fixedDeltaTime = 0.02f;
+            Time.captureDeltaTime = 0f;
+            Time.maximumDeltaTime = 0.3333333f;
+            Application.isEditor = false;
+            Application.platform = RuntimePlatform.LinuxPlayer;
+            Application.StubQuitCode = null;
+            SystemInfo.graphicsDeviceType = Rendering.GraphicsDeviceType.Null;
+#if STUB_MODULE_PHYSICS
+            Physics.autoSimulation = true;
+            Physics.simulationMode = SimulationMode.FixedUpdate;
+            Physics.StubSteps = 0;
+#endif
+#if STUB_MODULE_PHYSICS2D
+            Physics2D.simulationMode = SimulationMode2D.FixedUpdate;
+            Physics2D.StubSteps = 0;
+#endif
+            foreach (Transform root in SceneManagement.SceneManager.GetActiveScene().Roots.ToArray())
+                SceneManagement.SceneManager.GetActiveScene().Roots.Remove(root);
+        }
+
+        /// <summary>
+        /// One frame: Start for behaviours that have not started; as many fixed
+        /// steps (FixedUpdate, then automatic physics) as the scaled game time
+        /// allows; Update (then physics in Update mode); LateUpdate.
+        /// </summary>
+        public static void Frame()
+        {
+            Send("Start", b => !b.started, b => b.started = true);
+            double delta = Time.captureDeltaTime > 0f ? Time.captureDeltaTime : RealFrameSeconds;
+            delta = Math.Min(delta * Time.timeScale, Time.maximumDeltaTime);
+            LastDeltaTime = delta;
+            GameTime += delta;
+            // Unity compares in double precision; a small tolerance keeps equal steps from drifting.
+            while (Time.fixedDeltaTime > 0f && FixedTime + Time.fixedDeltaTime <= GameTime + 1e-9)
+            {
+                FixedTime += Time.fixedDeltaTime;
+                Send("FixedUpdate", null, null);
+#if STUB_MODULE_PHYSICS
+                if (Physics.Automatic(SimulationMode.FixedUpdate)) Physics.StubSteps++;
+#endif
+#if STUB_MODULE_PHYSICS2D
+                if (Physics2D.simulationMode == SimulationMode2D.FixedUpdate) Physics2D.StubSteps++;
+#endif
+            }
+            Send("Update", null, null);
+#if STUB_MODULE_PHYSICS
+            if (Physics.Automatic(SimulationMode.Update)) Physics.StubSteps++;
+#endif
+#if STUB_MODULE_PHYSICS2D
+            if (Physics2D.simulationMode == SimulationMode2D.Update) Physics2D.StubSteps++;
+#endif
+            Send("LateUpdate", null, null);
+            FrameCount++;
+        }
+
+        /// <summary>
+        /// What recompiling scripts in Play mode does: OnDisable on every enabled
+        /// behaviour, the scripting domain is rebuilt — fields Unity does not
+        /// serialize and all static fields of script types are lost, threads
+        /// it started keep no reference — then OnEnable. Awake and Start are not called again.
+        /// </summary>
+        public static void ReloadScripts()
+        {
+            List<MonoBehaviour> behaviours = Behaviours(null);
+            foreach (MonoBehaviour b in behaviours)
+                if (b.enabled) Invoke(b, "OnDisable");
+            var seenTypes = new HashSet<Type>();
+            foreach (MonoBehaviour b in behaviours)
+            {
+                // The new domain builds each object afresh (field initializers run), then
+                // restores what Unity serializes: everything else has its initial value.
+                object fresh = Activator.CreateInstance(b.GetType(), true);
+                for (Type type = b.GetType(); type != typeof(MonoBehaviour); type = type.BaseType)
+                {
+                    foreach (FieldInfo field in type.GetFields(Any | BindingFlags.DeclaredOnly))
+                        if (!Serialized(field))
+                            field.SetValue(b, field.GetValue(fresh));
+                    if (seenTypes.Add(type))
+                        foreach (FieldInfo field in type.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+                            if (!field.IsLiteral && !field.IsInitOnly)
+                                field.SetValue(null, field.FieldType.IsValueType ? Activator.CreateInstance(field.FieldType) : null);
+                }
+            }
+            foreach (MonoBehaviour b in behaviours)
+                if (b.enabled) Invoke(b, "OnEnable");
+        }
+
+        static bool Serialized(FieldInfo field)
+        {
+            if (field.IsNotSerialized || field.IsInitOnly)
+                return false;
+            if (!field.IsPublic && field.GetCustomAttributes(typeof(SerializeField), false).Length == 0)
+                return false;
+            return SerializableType(field.FieldType);
+        }
+
+        static bool SerializableType(Type type)
+        {
+            if (type.IsPrimitive || type.IsEnum || type == typeof(string) || typeof(Object).IsAssignableFrom(type))
+                return true;
+            if (type.IsArray)
+                return SerializableType(type.GetElementType());
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+                return SerializableType(type.GetGenericArguments()[0]);
+            if (type.Namespace == "UnityEngine" && type.IsValueType)
+                return true; // Vector3, Color, Rect...
+            return type.IsSerializable && !typeof(Delegate).IsAssignableFrom(type) && !type.IsInterface;
+        }
+
+        internal static void CheckNotStripped(params Type[] needed)
+        {
+            if (!StripEngineCode)
+                return;
+            foreach (Type type in needed)
+            {
+                bool referenced = false;
+                foreach (Assembly assembly in AppDomain.CurrentDomain.GetAssemblies())
+                {
+                    Type[] types;
+                    try { types = assembly.GetTypes(); }
+                    catch (ReflectionTypeLoadException) { continue; }
+                    foreach (Type script in types)
+                    {
+                        if (!typeof(MonoBehaviour).IsAssignableFrom(script) || script.Namespace == "UnityEngine")
+                            continue;
+                        foreach (FieldInfo field in script.GetFields(Any | BindingFlags.Static | BindingFlags.DeclaredOnly))
+                            if (field.FieldType == type)
+                                referenced = true;
+                    }
+                }
+                if (!referenced)
+                    throw new InvalidOperationException("CreatePrimitive: " + type.Name + " was stripped from the build (no script references it)");
+            }
+        }
+
+        static List<MonoBehaviour> Behaviours(Func<MonoBehaviour, bool> filter)
+        {
+            var found = new List<MonoBehaviour>();
+            foreach (GameObject go in GameObject.All)
+                foreach (Component c in go.Components)
+                {
+                    var b = c as MonoBehaviour;
+                    if (b != null && (filter == null || filter(b)))
+                        found.Add(b);
+                }
+            // Script execution order: by [DefaultExecutionOrder], then creation order (a stable sort).
+            var indexed = new List<KeyValuePair<int, MonoBehaviour>>();
+            for (int i = 0; i < found.Count; i++)
+                indexed.Add(new KeyValuePair<int, MonoBehaviour>(i, found[i]));
+            indexed.Sort((a, b) =>
+            {
+                int byOrder = Order(a.Value.GetType()).CompareTo(Order(b.Value.GetType()));
+                return byOrder != 0 ? byOrder : a.Key.CompareTo(b.Key);
+            });
+            return indexed.ConvertAll(pair => pair.Value);
+        }
+
+        static int Order(Type type)
+        {
+            var attributes = type.GetCustomAttributes(typeof(DefaultExecutionOrder), true);
+            return attributes.Length == 0 ? 0 : ((DefaultExecutionOrder)attributes[0]).order;
+        }
+
+        static void Send(string message, Func<MonoBehaviour, bool> filter, Action<MonoBehaviour> before)
+        {
+            foreach (MonoBehaviour b in Behaviours(filter))
+            {
+                // A behaviour disabled or destroyed by an earlier one this frame gets nothing.
+                if (!b.enabled || b.destroyed)
+                    continue;
+                if (message != "Start" && !b.started)
+                    continue; // enabled during this frame: starts next frame
+                if (before != null)
+                    before(b);
+                Invoke(b, message);
+            }
+        }
 
         public static void Invoke(object target, string message)
         {
             for (Type type = target.GetType(); type != null && type != typeof(MonoBehaviour); type = type.BaseType)
             {
-                var method = type.GetMethod(message, Any | System.Reflection.BindingFlags.DeclaredOnly, null, Type.EmptyTypes, null);
+                var method = type.GetMethod(message, Any | BindingFlags.DeclaredOnly, null, Type.EmptyTypes, null);
                 if (method != null)
                 {
+                    if (Trace != null)
+                        Trace.Add(target.GetType().Name + "." + message);
                     try
                     {
                         method.Invoke(target, null);
                     }
-                    catch (System.Reflection.TargetInvocationException error)
+                    catch (TargetInvocationException error)
                     {
                         // Unity logs an exception thrown by a message method and goes on.
                         Debug.LogException(error.InnerException);
@@ -393,6 +876,27 @@ namespace UnityEngine
                         Invoke(behaviour, message);
                 }
         }
+    }
+}
+
+namespace UnityEngine.InputSystem
+{
+    /// <summary>The Input System package's keyboard (stub: no key is ever pressed).</summary>
+    public class Keyboard
+    {
+        public static Keyboard current { get; set; }
+        public Controls.KeyControl leftArrowKey = new Controls.KeyControl();
+        public Controls.KeyControl rightArrowKey = new Controls.KeyControl();
+        public Controls.KeyControl aKey = new Controls.KeyControl();
+        public Controls.KeyControl dKey = new Controls.KeyControl();
+    }
+}
+
+namespace UnityEngine.InputSystem.Controls
+{
+    public class KeyControl
+    {
+        public bool isPressed { get; set; }
     }
 }
 

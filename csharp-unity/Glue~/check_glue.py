@@ -10,8 +10,13 @@
    core alone: proof that it touches no UnityEngine API.
 3. Runtime/Unity, Editor and Samples~ compile with mcs (C# 7.2, warnings as errors)
    against Glue~/UnityEngineStubs.cs, once per Unity version branch of the code
-   (2021.3, 2022.2+, 2023.1+; player and editor).
-4. The glue's NUnit tests (Glue~/Tests) run under mono.
+   (2021.3, 2022.2+, 2023.1+, 6000.4+; player and editor; legacy input, Input System
+   or both). The stubs hold only the built-in modules package.json depends on
+   (com.unity.modules.physics, ...), as a project with the others disabled would.
+4. The glue's NUnit tests run under mono: Glue~/Tests (the engine-independent glue
+   alone) and Glue~/EngineTests (RlayEnvironment, RlayAgent and the sample in the
+   stand-ins' player loop, which reproduces the Unity behaviours listed at the top
+   of UnityEngineStubs.cs).
 5. The smoke test: SmokeHost.exe runs the real RlayEnvironment/RlayAgent/CartPole
    sample in a fake player loop, and Glue~/smoke_test.py trains against it with
    rlay.ServerEnv and rlay.ClientVectorEnv.
@@ -47,12 +52,21 @@ STRICT = [*MCS, "-warnaserror+"]
 NUNIT_DIRS = [Path("/usr/lib/cli/nunit.framework-2.6.3"), Path("/usr/lib/nunit")]
 INDEPENDENT_MARK = "// Engine-independent"
 GLUE_ASSETS = ["package.json", "README.md", "CHANGELOG.md", "LICENSE.md", "Runtime/Unity", "Editor"]
-# The code's #if branches: a 2021.3 player, a 2022.2 editor, a 2023.1+ editor.
+LEGACY_INPUT = "ENABLE_LEGACY_INPUT_MANAGER"
+INPUT_SYSTEM = ["ENABLE_INPUT_SYSTEM", "RLAY_INPUT_SYSTEM"]
+# The code's #if branches: a 2021.3 player (legacy input), a 2022.2 editor (both
+# input backends), a 2023.1 editor and a 6000.4 player (Input System only).
 DEFINE_SETS = [
-    [],
-    ["UNITY_EDITOR", "UNITY_2022_2_OR_NEWER"],
-    ["UNITY_EDITOR", "UNITY_2022_2_OR_NEWER", "UNITY_2023_1_OR_NEWER"],
+    [LEGACY_INPUT],
+    ["UNITY_EDITOR", "UNITY_2022_2_OR_NEWER", LEGACY_INPUT, *INPUT_SYSTEM],
+    ["UNITY_EDITOR", "UNITY_2022_2_OR_NEWER", "UNITY_2023_1_OR_NEWER", *INPUT_SYSTEM],
+    ["UNITY_2022_2_OR_NEWER", "UNITY_2023_1_OR_NEWER", "UNITY_6000_4_OR_NEWER", *INPUT_SYSTEM],
 ]
+# The engine tests run as a Unity 6 player whose Active Input Handling is the Input System only.
+ENGINE_TEST_DEFINES = ["UNITY_2022_2_OR_NEWER", "UNITY_2023_1_OR_NEWER", "UNITY_6000_4_OR_NEWER", *INPUT_SYSTEM]
+# Assemblies an asmdef may name that are not in this package: optional packages,
+# each enabled through a versionDefines entry.
+OPTIONAL_ASSEMBLIES = {"Unity.InputSystem": "com.unity.inputsystem"}
 
 
 def in_ci() -> bool:
@@ -110,19 +124,42 @@ def check_manifests() -> None:
     for name, refs in expected_refs.items():
         if name not in by_name:
             raise SystemExit(f"no assembly definition named {name}")
-        if sorted(by_name[name][1].get("references", [])) != sorted(refs):
-            raise SystemExit(f"{name} must reference exactly {refs}")
+        own = [r for r in by_name[name][1].get("references", []) if r not in OPTIONAL_ASSEMBLIES]
+        if sorted(own) != sorted(refs):
+            raise SystemExit(f"{name} must reference exactly {refs} (plus optional packages)")
     if by_name["Rlay.Core"][1].get("noEngineReferences") is not True:
         raise SystemExit("Rlay.Core must set noEngineReferences: true")
     if by_name["Rlay.Editor"][1].get("includePlatforms") != ["Editor"]:
         raise SystemExit("Rlay.Editor must be editor-only (includePlatforms: [Editor])")
     for name, (path, data) in by_name.items():
+        defined = {d.get("name") for d in data.get("versionDefines", [])}
         for ref in data.get("references", []):
-            if ref not in by_name and not ref.startswith("GUID:"):
+            if ref in OPTIONAL_ASSEMBLIES:
+                if OPTIONAL_ASSEMBLIES[ref] not in defined:
+                    raise SystemExit(f"{path.relative_to(PACKAGE)}: {ref} needs a versionDefines entry for {OPTIONAL_ASSEMBLIES[ref]}")
+            elif ref not in by_name and not ref.startswith("GUID:"):
                 raise SystemExit(f"{path.relative_to(PACKAGE)}: unknown reference {ref}")
     print(f"manifests ok: package.json and {len(asmdefs)} assembly definitions")
     # The glue's own assets; the whole package: python csharp-unity/Meta~/check_meta.py
     run([sys.executable, str(PACKAGE / "Meta~" / "check_meta.py"), *[str(PACKAGE / p) for p in GLUE_ASSETS]])
+
+
+def module_defines() -> list[str]:
+    """STUB_MODULE_<NAME> for each built-in module package.json depends on."""
+    manifest = load_json(PACKAGE / "package.json")
+    prefix = "com.unity.modules."
+    modules = [name[len(prefix) :] for name in manifest.get("dependencies", {}) if name.startswith(prefix)]
+    return [f"STUB_MODULE_{module.upper()}" for module in sorted(modules)]
+
+
+def stubs_dll(defines: list[str]) -> Path:
+    """The stand-ins for one Unity version and the package's declared modules."""
+    tag = "-".join(d.lower() for d in defines) or "plain"
+    out = OUT / "stubs" / tag / "UnityEngine.dll"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    flags = [f"-define:{d}" for d in [*defines, *module_defines()]]
+    run([*MCS, *flags, "-target:library", f"-out:{out}", str(STUBS)])
+    return out
 
 
 def independent_sources() -> list[str]:
@@ -137,18 +174,17 @@ def independent_sources() -> list[str]:
     return found
 
 
-def compile_all() -> tuple[Path, Path]:
-    """Every compile; returns (Rlay.Core.dll, UnityEngine stub dll)."""
+def compile_all() -> Path:
+    """Every compile; returns Rlay.Core.dll."""
     OUT.mkdir(parents=True, exist_ok=True)
-    stubs = OUT / "UnityEngine.dll"
     core = OUT / "Rlay.Core.dll"
-    run([*MCS, "-target:library", f"-out:{stubs}", str(STUBS)])
     run([*STRICT, "-target:library", f"-out:{core}", *sources(CORE)])
     independent = OUT / "Rlay.Unity.Independent.dll"
     run([*STRICT, "-target:library", f"-out:{independent}", f"-r:{core}", *independent_sources()])
     for defines in DEFINE_SETS:
-        tag = "-".join(d.replace("UNITY_", "").lower() for d in defines) or "player-2021"
+        tag = "-".join(d.replace("UNITY_", "").lower() for d in defines)
         flags = [f"-define:{d}" for d in defines]
+        stubs = stubs_dll(defines)
         unity = OUT / f"Rlay.Unity.{tag}.dll"
         refs = [f"-r:{core}", f"-r:{stubs}"]
         run([*STRICT, *flags, "-target:library", f"-out:{unity}", *refs, *sources(UNITY)])
@@ -157,7 +193,7 @@ def compile_all() -> tuple[Path, Path]:
         if "UNITY_EDITOR" in defines:
             editor = OUT / f"Rlay.Editor.{tag}.dll"
             run([*STRICT, *flags, "-target:library", f"-out:{editor}", *refs, f"-r:{unity}", *sources(EDITOR)])
-    return core, stubs
+    return core
 
 
 def nunit_framework() -> Path | None:
@@ -178,15 +214,25 @@ def run_tests(core: Path) -> None:
     run([*STRICT, "-target:library", f"-out:{tests}", f"-r:{framework}", *sources(CORE), *independent_sources(), *sources(GLUE / "Tests")])
     with tempfile.TemporaryDirectory() as work:
         run(["nunit-console", "-nologo", "-noshadow", f"-work={work}", str(tests)], timeout=300)
+    # The Unity-facing glue and the sample in the stand-ins' player loop: one
+    # assembly (stubs, core, glue, sample, tests) so that nunit needs no probing path.
+    engine = OUT / "Rlay.Unity.EngineTests.dll"
+    flags = [f"-define:{d}" for d in [*ENGINE_TEST_DEFINES, *module_defines()]]
+    run([*MCS, *flags, "-target:library", f"-out:{engine}", f"-r:{framework}", str(STUBS),
+         *sources(CORE, UNITY, SAMPLES, GLUE / "EngineTests")])
+    with tempfile.TemporaryDirectory() as work:
+        run(["nunit-console", "-nologo", "-noshadow", f"-work={work}", str(engine)], timeout=300)
 
 
-def run_smoke(core: Path, stubs: Path) -> None:
+def run_smoke() -> None:
     if importlib.util.find_spec("rlay") is None:
         skip_or_fail("the rlay Python package is not installed: pip install -e python")
         return
     exe = OUT / "SmokeHost.exe"
-    # One assembly, so that mono finds everything without a probing path.
-    run([*MCS, "-target:exe", f"-out:{exe}", str(STUBS), *sources(CORE, UNITY, SAMPLES), str(GLUE / "SmokeHost.cs")])
+    # One assembly, so that mono finds everything without a probing path. A 2022.2
+    # player with the old Input Manager (the sample's legacy-input branch).
+    flags = [f"-define:{d}" for d in ["UNITY_2022_2_OR_NEWER", LEGACY_INPUT, *module_defines()]]
+    run([*MCS, *flags, "-target:exe", f"-out:{exe}", str(STUBS), *sources(CORE, UNITY, SAMPLES), str(GLUE / "SmokeHost.cs")])
     run([sys.executable, str(GLUE / "smoke_test.py"), "--exe", str(exe)], timeout=600)
 
 
@@ -200,11 +246,11 @@ def main() -> int:
     if missing:
         skip_or_fail(f"missing {', '.join(missing)}: apt-get install mono-mcs mono-runtime")
         return 0
-    core, stubs = compile_all()
+    core = compile_all()
     if not args.no_tests:
         run_tests(core)
     if not args.no_smoke:
-        run_smoke(core, stubs)
+        run_smoke()
     print("glue checks passed")
     return 0
 

@@ -1,6 +1,8 @@
 using System;
 using Rlay.Protocol;
+using Unity.Collections;
 using UnityEngine;
+using UnityEngine.Rendering;
 
 namespace Rlay.Unity
 {
@@ -13,7 +15,10 @@ namespace Rlay.Unity
     /// between frames, so a render costs no allocation but the returned
     /// bytes), which is read back with <c>Texture2D.ReadPixels</c> — a GPU to
     /// CPU copy on the main thread, the usual cost of image observations.
-    /// Unity's textures start at the bottom row, so rows are flipped.
+    /// Unity's textures start at the bottom row, so rows are flipped while
+    /// copying out of the texture's own memory (no intermediate full-frame copy).
+    /// The camera's viewport rect is set to the full target for the capture
+    /// (a split-screen camera would otherwise fill a corner) and restored after.
     /// </remarks>
     public static class FrameCapture
     {
@@ -22,6 +27,8 @@ namespace Rlay.Unity
         {
             if (camera == null)
                 throw new ArgumentNullException("camera");
+            if (SystemInfo.graphicsDeviceType == GraphicsDeviceType.Null)
+                throw new CommandException(ErrorCode.FailedPrecondition, "capturing a camera needs a graphics device: launch the player without -nographics (-batchmode alone is fine)");
             if (width <= 0 || height <= 0)
                 throw new ArgumentException("frame size must be positive, got " + width + "x" + height);
             if (target == null || target.width != width || target.height != height)
@@ -32,23 +39,27 @@ namespace Rlay.Unity
             }
             RenderTexture previousTarget = camera.targetTexture;
             RenderTexture previousActive = RenderTexture.active;
+            Rect previousRect = camera.rect;
             try
             {
                 camera.targetTexture = target;
+                camera.rect = new Rect(0f, 0f, 1f, 1f);
                 camera.Render();
                 RenderTexture.active = target;
                 readback.ReadPixels(new Rect(0, 0, width, height), 0, 0);
             }
             finally
             {
+                camera.rect = previousRect;
                 camera.targetTexture = previousTarget;
                 RenderTexture.active = previousActive;
             }
-            byte[] pixels = readback.GetRawTextureData();
+            // A view of the texture's memory: rows are copied straight into the frame, flipped.
+            NativeArray<byte> pixels = readback.GetRawTextureData<byte>();
             int row = width * 3;
             var flipped = new byte[row * height];
             for (int y = 0; y < height; y++)
-                Buffer.BlockCopy(pixels, (height - 1 - y) * row, flipped, y * row, row);
+                NativeArray<byte>.Copy(pixels, (height - 1 - y) * row, flipped, y * row, row);
             return Tensors.FromBytes(Dtype.Uint8, flipped, height, width, 3);
         }
 

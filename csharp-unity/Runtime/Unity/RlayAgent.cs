@@ -118,8 +118,10 @@ namespace Rlay.Unity
         /// per decision while no trainer is connected. Unwritten numbers stay 0.
         /// </summary>
         /// <remarks>
-        /// The old Input Manager works everywhere (<c>Input.GetAxis("Horizontal")</c>);
-        /// with the Input System package use <c>Keyboard.current</c> instead.
+        /// <c>UnityEngine.Input</c> throws when the project's Active Input Handling
+        /// is the Input System package only: guard it with
+        /// <c>#if ENABLE_LEGACY_INPUT_MANAGER</c>, and read <c>Keyboard.current</c>
+        /// under <c>#if ENABLE_INPUT_SYSTEM</c> (see the CartPole sample).
         /// </remarks>
         public virtual void Heuristic(ActionWriter action)
         {
@@ -166,15 +168,13 @@ namespace Rlay.Unity
         {
             if (mode != "rgb_array" || renderCamera == null)
                 return null;
-            if (SystemInfo.graphicsDeviceType == GraphicsDeviceType.Null)
-                throw new CommandException(ErrorCode.FailedPrecondition, "rendering needs a graphics device: launch the player without -nographics (-batchmode alone is fine)");
             return Values.Tensor(FrameCapture.Capture(renderCamera, renderWidth, renderHeight, ref renderTexture, ref readback));
         }
 
-        /// <summary>Whether this agent can render "rgb_array" frames.</summary>
+        /// <summary>Whether this agent can render "rgb_array" frames (a camera, and a graphics device: not under -nographics).</summary>
         public virtual bool CanRender
         {
-            get { return renderCamera != null; }
+            get { return renderCamera != null && SystemInfo.graphicsDeviceType != GraphicsDeviceType.Null; }
         }
 
         protected virtual void OnDestroy()

@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using Rlay.Protocol;
 using UnityEngine;
+using UnityEngine.Rendering;
+using UnityEngine.SceneManagement;
 using Debug = UnityEngine.Debug;
 
 namespace Rlay.Unity
@@ -47,7 +49,24 @@ namespace Rlay.Unity
     /// agents advance: other scripts' FixedUpdate still run on the real-time
     /// clock, out of step with training. Use it for scenes whose dynamics
     /// live in rigidbodies and agents.</item>
-    /// </list></para>
+    /// </list>
+    /// While a trainer is attached with FixedUpdate stepping, every frame covers
+    /// exactly one decision (<c>Time.captureDeltaTime</c> = fixed step × decision
+    /// period at time scale 1), so Update, animation and cameras see the same
+    /// number of frames per step however fast the trainer answers.</para>
+    ///
+    /// <para><b>Stopped time.</b> Unity calls no FixedUpdate while
+    /// <c>Time.timeScale</c> is 0 (a pause menu). Then commands are taken in
+    /// Update: reset, render and calls are answered, a step fails with "the
+    /// game is paused". In the editor, a trainer that stays connected but
+    /// sends nothing for <see cref="EditorIdlePauseSeconds"/> stops time the
+    /// same way, so the editor stays responsive; its next step starts time again.</para>
+    ///
+    /// <para><b>Life cycle.</b> The first episodes begin and the connection
+    /// opens on the first FixedUpdate or Update, after every agent's own
+    /// <c>Start</c>. Disabling the component — also what recompiling scripts in
+    /// Play mode does before the reload — closes the connection (the trainer sees
+    /// it end) and enabling it again reopens it.</para>
     ///
     /// <para><b>No trainer.</b> Agents act on <c>Heuristic()</c> once per
     /// decision and restart ended episodes themselves, so the game stays
@@ -111,6 +130,10 @@ namespace Rlay.Unity
         [SerializeField]
         bool quitWhenTrainerLeaves = true;
 
+        [Tooltip("Editor only: stop time (Time.timeScale 0) when an attached trainer sends nothing for this long, so the editor stays responsive; its next step starts time again. 0: keep waiting.")]
+        [SerializeField]
+        float editorIdlePauseSeconds = 1f;
+
         [Header("Stepping")]
         [Tooltip("Fixed (physics) steps per action.")]
         [SerializeField]
@@ -138,15 +161,18 @@ namespace Rlay.Unity
         // this length, checking in between whether it is still connected.
         static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(250);
 
+        const string PausedMessage = "the game is paused (Time.timeScale is 0): steps wait until it runs again; reset, render and calls still work";
+
         LockstepController controller;
         TrainerLink link;
         EnvSpec spec;
         LaunchOptions launch;
         bool advanced;
+        bool setUpPending;
         bool launchedByTrainer;
         volatile bool quitRequested;
         volatile int quitCode;
-        bool physicsWasAuto = true;
+        readonly TrainingTime training = new TrainingTime();
 
         /// <summary>The scene's environment, once it has started.</summary>
         public static RlayEnvironment Instance { get; private set; }
@@ -215,9 +241,23 @@ namespace Rlay.Unity
             {
                 decisionPeriod = Math.Max(1, value);
                 if (controller != null)
+                {
                     controller.DecisionPeriod = decisionPeriod;
+                    training.UpdatePacing(decisionPeriod);
+                    RefreshSpec();
+                }
             }
         }
+
+        /// <summary>Editor only: seconds an attached trainer may stay idle before time stops (0: never).</summary>
+        public float EditorIdlePauseSeconds
+        {
+            get { return editorIdlePauseSeconds; }
+            set { editorIdlePauseSeconds = Math.Max(0f, value); }
+        }
+
+        /// <summary>True while time is stopped because the attached trainer is idle (editor only).</summary>
+        public bool IsStoppedForIdleTrainer { get { return training.StoppedForIdle; } }
 
         /// <summary>
         /// Serve a named call from the trainer, e.g. <c>env.call("spawn_rate", 2.0)</c>
@@ -257,10 +297,54 @@ namespace Rlay.Unity
             Instance = this;
         }
 
-        void Start()
+        void OnEnable()
         {
-            if (!enabled)
+            if (Instance == null)
+                Instance = this; // after a script reload: statics start empty, Awake is not called again
+            if (Instance != this)
                 return;
+            RouteCoreLog();
+            // Set up on the first FixedUpdate or Update: by then every agent's own
+            // Start has run (Unity orders Start by execution order too, and this
+            // component runs early), so OnEpisodeBegin may use what Start cached.
+            setUpPending = true;
+        }
+
+        void OnDisable()
+        {
+            setUpPending = false;
+            if (controller == null)
+                return;
+            Debug.Log("rlay: RlayEnvironment disabled (or scripts recompiling): the trainer connection is closed; it opens again when the component is enabled", this);
+            Shutdown("the game's RlayEnvironment was disabled (or its scripts recompiled)");
+            controller = null;
+        }
+
+        /// <summary>The core's own messages (refused handshakes, dropped connections) go to the Console.</summary>
+        static void RouteCoreLog()
+        {
+            // Debug.Log may be called from any thread; the core logs from its session threads.
+            RlayLog.Sink = (level, message) =>
+            {
+                if (level >= LogLevel.Error)
+                    Debug.LogError("rlay: " + message);
+                else if (level == LogLevel.Warning)
+                    Debug.LogWarning("rlay: " + message);
+                else
+                    Debug.Log("rlay: " + message);
+            };
+        }
+
+        void SetUpIfPending()
+        {
+            if (!setUpPending)
+                return;
+            setUpPending = false;
+            SetUp();
+        }
+
+        void SetUp()
+        {
             try
             {
                 launch = LaunchOptions.FromProcess();
@@ -295,18 +379,34 @@ namespace Rlay.Unity
             controller.TrainerAttached += OnTrainerAttached;
             controller.TrainerDetached += OnTrainerDetached;
             controller.CommandFailed += error => Debug.LogException(error, this);
+            controller.AgentFailed += OnAgentFailed;
             RegisterBuiltInCalls();
             foreach (KeyValuePair<string, Func<Value, Value>> call in pendingCalls)
                 controller.RegisterCall(call.Key, call.Value);
             spec = BuildSpec();
-            // Start every agent's first episode so heuristic play begins from a start state.
-            foreach (RlayAgent agent in agents)
-                ((ISubEnvironment)agent).BeginEpisode(null, null);
+            // Start every agent's first episode so heuristic play begins from a
+            // start state; one agent that throws does not keep the others (or the
+            // connection) from starting.
+            for (int i = 0; i < agents.Count; i++)
+                controller.BeginHeuristicEpisode(i);
             Connect();
+        }
+
+        void OnAgentFailed(int index, Exception error)
+        {
+            RlayAgent agent = index < agents.Count ? agents[index] : null;
+            Debug.LogException(error, agent);
+            Debug.LogError("rlay: agent " + index + (agent != null ? " (" + agent.name + ")" : "") + " threw: " + error.Message + "; the other agents go on", agent);
         }
 
         void Connect()
         {
+            if (Application.platform == RuntimePlatform.WebGLPlayer)
+            {
+                // A browser page cannot open TCP sockets: say so once instead of failing on each try.
+                Debug.LogWarning("rlay: a WebGL build cannot reach a trainer (browsers allow no TCP sockets); train with a desktop or server build of this project (or ServerEnv over WebSocket, once rlay has it). Agents follow their Heuristic()", this);
+                return;
+            }
             string secret = launch.Token ?? (string.IsNullOrEmpty(token) ? null : token);
             var settings = new TrainerLink.Settings
             {
@@ -353,6 +453,7 @@ namespace Rlay.Unity
 
         void FixedUpdate()
         {
+            SetUpIfPending();
             if (controller == null)
                 return;
             if (stepping == SteppingMode.ManualPhysics && controller.IsRemote)
@@ -368,8 +469,18 @@ namespace Rlay.Unity
                 // next step command. Pump returns false while none has come;
                 // it returns true once one has, or once the trainer is gone
                 // (closed, dropped after the idle timeout), so this ends.
-                while (!controller.Pump(PollSlice))
+                Stopwatch idle = null;
+                while (!controller.Pump(WaitSlice()))
                 {
+                    if (!Application.isEditor || editorIdlePauseSeconds <= 0f)
+                        continue;
+                    if (idle == null)
+                        idle = Stopwatch.StartNew();
+                    else if (idle.Elapsed.TotalSeconds >= editorIdlePauseSeconds)
+                    {
+                        StopTimeForIdleTrainer();
+                        return;
+                    }
                 }
             }
             else if (!controller.Pump(TimeSpan.Zero))
@@ -380,15 +491,39 @@ namespace Rlay.Unity
             advanced = true;
         }
 
+        TimeSpan WaitSlice()
+        {
+            if (!Application.isEditor || editorIdlePauseSeconds <= 0f)
+                return PollSlice;
+            return TimeSpan.FromSeconds(Math.Min(PollSlice.TotalSeconds, Math.Max(0.01, editorIdlePauseSeconds / 2)));
+        }
+
+        void StopTimeForIdleTrainer()
+        {
+            // This fixed step still runs (Unity is inside it) with the agents idle;
+            // no further one does until the trainer's next step.
+            training.StopForIdle();
+            Debug.Log("rlay: the trainer is idle: time stopped (Time.timeScale 0) until its next step; the editor stays responsive", this);
+        }
+
         void Update()
         {
+            SetUpIfPending();
             if (quitRequested)
             {
                 quitRequested = false;
                 Application.Quit(quitCode);
                 return;
             }
-            if (controller == null || stepping != SteppingMode.ManualPhysics || !controller.IsRemote)
+            if (controller == null)
+                return;
+            training.NoticeTimeScale();
+            if (stepping == SteppingMode.FixedUpdate && Time.timeScale == 0f)
+            {
+                PumpWhileTimeStopped();
+                return;
+            }
+            if (stepping != SteppingMode.ManualPhysics || !controller.IsRemote)
                 return;
             // Simulate as many fixed steps as the trainer asks for within the
             // frame budget, then let the frame be drawn (the editor stays responsive).
@@ -399,9 +534,22 @@ namespace Rlay.Unity
                 if (!controller.Pump(budget - clock.Elapsed) || !controller.IsRemote)
                     break;
                 controller.BeforeFixedStep();
-                Physics.Simulate(Time.fixedDeltaTime);
+                training.Simulate(Time.fixedDeltaTime);
                 controller.AfterFixedStep();
             }
+        }
+
+        /// <summary>
+        /// No FixedUpdate runs while Time.timeScale is 0: answer what can be
+        /// answered without advancing the world. When rlay itself stopped time
+        /// for an idle trainer, the trainer's next step starts it again;
+        /// otherwise the game is paused and steps are refused.
+        /// </summary>
+        void PumpWhileTimeStopped()
+        {
+            bool held = controller.PumpPaused(() => training.StoppedForIdle || Time.timeScale != 0f ? null : PausedMessage);
+            if (training.StoppedForIdle && (held || !controller.IsRemote))
+                training.Resume();
         }
 
         void OnTrainerAttached()
@@ -409,15 +557,16 @@ namespace Rlay.Unity
             Debug.Log("rlay: trainer connected; " + agents.Count + " sub-environment(s), decision period " + decisionPeriod, this);
             advanced = false;
             if (stepping == SteppingMode.ManualPhysics)
-                SetScriptedPhysics(true);
+                training.StartScriptedPhysics();
+            else
+                training.StartPacing(decisionPeriod);
         }
 
         void OnTrainerDetached(string reason)
         {
             Debug.Log("rlay: trainer disconnected" + (string.IsNullOrEmpty(reason) ? "" : " (" + reason + ")") + "; agents follow their Heuristic()", this);
             advanced = false;
-            if (stepping == SteppingMode.ManualPhysics)
-                SetScriptedPhysics(false);
+            training.RestoreAll();
             if (launchedByTrainer)
                 RequestQuit(0, "the trainer left");
         }
@@ -432,31 +581,6 @@ namespace Rlay.Unity
                 Debug.Log("rlay: quitting: " + reason);
             quitCode = code;
             quitRequested = true; // Application.Quit belongs to the main thread: Update calls it.
-        }
-
-        void SetScriptedPhysics(bool scripted)
-        {
-#if UNITY_2022_2_OR_NEWER
-            if (scripted)
-            {
-                physicsWasAuto = Physics.simulationMode != SimulationMode.Script;
-                Physics.simulationMode = SimulationMode.Script;
-            }
-            else if (physicsWasAuto)
-            {
-                Physics.simulationMode = SimulationMode.FixedUpdate;
-            }
-#else
-            if (scripted)
-            {
-                physicsWasAuto = Physics.autoSimulation;
-                Physics.autoSimulation = false;
-            }
-            else if (physicsWasAuto)
-            {
-                Physics.autoSimulation = true;
-            }
-#endif
         }
 
         void OnDestroy()
@@ -482,10 +606,25 @@ namespace Rlay.Unity
                 link.Dispose();
                 link = null;
             }
+            training.RestoreAll();
+            advanced = false;
+        }
+
+        /// <summary>The spec's timing after a fixed_delta_time or decision_period change, for the next trainer.</summary>
+        void RefreshSpec()
+        {
+            if (controller == null || spec == null)
+                return;
+            spec = BuildSpec();
+            if (link != null)
+                link.UpdateSpec(spec);
         }
 
         bool CanRender()
         {
+            // -nographics: no device, no frames; do not offer what render() cannot give.
+            if (SystemInfo.graphicsDeviceType == GraphicsDeviceType.Null)
+                return false;
             foreach (RlayAgent agent in agents)
                 if (!agent.CanRender)
                     return false;
@@ -527,8 +666,9 @@ namespace Rlay.Unity
                 double? set = Number(value, "time_scale");
                 if (set.HasValue)
                 {
-                    if (set.Value < 0 || set.Value > 100)
-                        throw new InvalidValueException("time_scale: expected 0..100, got " + set.Value);
+                    // 0 would stop FixedUpdate, and with it every step (and this call's way back).
+                    if (!(set.Value > 0) || set.Value > 100)
+                        throw new InvalidValueException("time_scale: expected a number in (0, 100], got " + set.Value + " (0 would stop the game's clock)");
                     Time.timeScale = (float)set.Value;
                 }
                 return Values.Float(Time.timeScale);
@@ -541,6 +681,8 @@ namespace Rlay.Unity
                     if (set.Value <= 0)
                         throw new InvalidValueException("fixed_delta_time: expected > 0, got " + set.Value);
                     Time.fixedDeltaTime = (float)set.Value;
+                    training.UpdatePacing(decisionPeriod);
+                    RefreshSpec();
                 }
                 return Values.Float(Time.fixedDeltaTime);
             });
@@ -572,13 +714,15 @@ namespace Rlay.Unity
 
         static List<RlayAgent> SceneAgents()
         {
-#if UNITY_2023_1_OR_NEWER
+#if UNITY_6000_4_OR_NEWER
+            RlayAgent[] found = FindObjectsByType<RlayAgent>();
+#elif UNITY_2023_1_OR_NEWER
             RlayAgent[] found = FindObjectsByType<RlayAgent>(FindObjectsSortMode.None);
 #else
             RlayAgent[] found = FindObjectsOfType<RlayAgent>();
 #endif
             var list = new List<RlayAgent>(found);
-            // Hierarchy order, so that sub-environment i is the same agent on every run.
+            // Scene load order, then hierarchy order, so that sub-environment i is the same agent on every run.
             list.Sort((a, b) => string.CompareOrdinal(HierarchyKey(a.transform), HierarchyKey(b.transform)));
             return list;
         }
@@ -588,7 +732,15 @@ namespace Rlay.Unity
             string key = "";
             for (Transform t = transform; t != null; t = t.parent)
                 key = t.GetSiblingIndex().ToString("D6") + "/" + key;
-            return key;
+            return SceneIndex(transform.gameObject.scene).ToString("D4") + ":" + key;
+        }
+
+        static int SceneIndex(Scene scene)
+        {
+            for (int i = 0; i < SceneManager.sceneCount; i++)
+                if (SceneManager.GetSceneAt(i) == scene)
+                    return i;
+            return SceneManager.sceneCount; // not a loaded scene (DontDestroyOnLoad): last
         }
     }
 }

@@ -114,14 +114,35 @@ namespace Rlay.Samples.CartPole
 
         public override void Heuristic(ActionWriter action)
         {
-            // Arrow keys or A/D push the cart (old Input Manager; with the
-            // Input System package read Keyboard.current instead). With no key
-            // held, a simple controller balances the pole so the scene plays itself.
-            float axis = Input.GetAxisRaw("Horizontal");
+            // Arrow keys or A/D push the cart. With no key held (or no keyboard
+            // API to read), a simple controller balances the pole so the scene plays itself.
+            float axis = KeyboardAxis();
             if (axis != 0f)
                 action.SetDiscrete(axis > 0f ? 1 : 0);
             else
                 action.SetDiscrete(theta + 0.5f * thetaDot + 0.01f * x > 0f ? 1 : 0);
+        }
+
+        /// <summary>-1 (left), 0 or 1 (right) from whichever input backend the project has active.</summary>
+        static float KeyboardAxis()
+        {
+#if ENABLE_LEGACY_INPUT_MANAGER
+            // UnityEngine.Input throws when Active Input Handling is "Input System Package" only.
+            return Input.GetAxisRaw("Horizontal");
+#elif ENABLE_INPUT_SYSTEM && RLAY_INPUT_SYSTEM
+            // RLAY_INPUT_SYSTEM: the asmdef's version define for com.unity.inputsystem.
+            UnityEngine.InputSystem.Keyboard keyboard = UnityEngine.InputSystem.Keyboard.current;
+            if (keyboard == null)
+                return 0f;
+            float axis = 0f;
+            if (keyboard.leftArrowKey.isPressed || keyboard.aKey.isPressed)
+                axis -= 1f;
+            if (keyboard.rightArrowKey.isPressed || keyboard.dKey.isPressed)
+                axis += 1f;
+            return axis;
+#else
+            return 0f;
+#endif
         }
 
         void Show()

@@ -21,6 +21,16 @@ namespace Rlay.Samples.CartPole
         [Tooltip("Give each agent a camera so that render_mode=\"rgb_array\" works (needs a graphics device).")]
         public bool renderable = true;
 
+        // CreatePrimitive adds these components; a build with engine code
+        // stripping keeps a component type only if some script references it,
+        // else CreatePrimitive fails at runtime. These fields are that reference.
+#pragma warning disable 0169, 0649
+        [SerializeField, HideInInspector] MeshFilter keepMeshFilter;
+        [SerializeField, HideInInspector] MeshRenderer keepMeshRenderer;
+        [SerializeField, HideInInspector] BoxCollider keepBoxCollider;
+        [SerializeField, HideInInspector] CapsuleCollider keepCapsuleCollider;
+#pragma warning restore 0169, 0649
+
         void Awake()
         {
             count = Mathf.Clamp(count, 1, 256);

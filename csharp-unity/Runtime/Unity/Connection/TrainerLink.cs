@@ -48,6 +48,7 @@ namespace Rlay.Unity
 
         readonly LockstepController controller;
         readonly Settings settings;
+        volatile EnvSpec spec;
         Server server;
         EnvSession dialSession;
         Thread dialThread;
@@ -62,6 +63,15 @@ namespace Rlay.Unity
                 throw new ArgumentException("settings with a Spec are needed");
             this.controller = controller;
             this.settings = settings;
+            spec = settings.Spec;
+        }
+
+        /// <summary>Any thread: the spec the next trainer receives (the attached one keeps its own).</summary>
+        public void UpdateSpec(EnvSpec newSpec)
+        {
+            if (newSpec == null)
+                throw new ArgumentNullException("newSpec");
+            spec = newSpec;
         }
 
         /// <summary>One line on the connection's state.</summary>
@@ -144,7 +154,7 @@ namespace Rlay.Unity
 
         IEnvironment NewEnvironment()
         {
-            return new MainThreadEnvironment(controller, settings.Spec, settings.CommandTimeout);
+            return new MainThreadEnvironment(controller, spec, settings.CommandTimeout);
         }
 
         EnvSessionOptions SessionOptions(string name)

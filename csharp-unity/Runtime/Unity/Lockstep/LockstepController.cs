@@ -48,6 +48,7 @@ namespace Rlay.Unity
         string incomingRenderMode;
         MainThreadChannel channel;
         PendingCommand stepCommand;
+        PendingCommand heldStep;
         StepResult stepResult;
         Value[] actions;
         bool[] resetThisStep;
@@ -121,6 +122,10 @@ namespace Rlay.Unity
         /// (the trainer gets the message as an ERROR_CODE_ENV error).</summary>
         public event Action<Exception> CommandFailed;
 
+        /// <summary>Raised on the main thread when one sub-environment's code threw while no
+        /// trainer was attached (heuristic play); the others go on.</summary>
+        public event Action<int, Exception> AgentFailed;
+
         /// <summary>Serve a named call (e.g. "time_scale"); the handler runs on the main thread.</summary>
         public void RegisterCall(string name, Func<Value, Value> handler)
         {
@@ -173,7 +178,8 @@ namespace Rlay.Unity
                     return true;
                 }
                 TimeSpan left = wait - clock.Elapsed;
-                PendingCommand command = channel.Take(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                PendingCommand command = heldStep ?? channel.Take(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                heldStep = null;
                 if (command == null)
                 {
                     if (channel.IsClosed)
@@ -182,6 +188,55 @@ namespace Rlay.Unity
                 }
                 if (Handle(command))
                     return true;
+            }
+        }
+
+        /// <summary>
+        /// Main thread, while the world cannot advance (the game's time is stopped):
+        /// answer resets, renders and calls at once. A step cannot be answered now:
+        /// when <paramref name="refusal"/> returns null it is held for the next
+        /// <see cref="Pump"/> (the caller lets time run) and true is returned;
+        /// otherwise it fails with that message, and so does a step already under way.
+        /// </summary>
+        /// <param name="refusal">Asked for each step: why it cannot run, or null to hold it
+        /// (asked again each time, since a call just answered may have restarted time).</param>
+        /// <returns>True when a step command is held and time should run again.</returns>
+        public bool PumpPaused(Func<string> refusal)
+        {
+            SwitchChannel();
+            if (Mode == ControlMode.Heuristic)
+                return false;
+            if (Mode == ControlMode.Stepping)
+            {
+                string why = refusal();
+                if (why == null)
+                    return false;
+                AbortStep(new CommandException(ErrorCode.FailedPrecondition, why));
+            }
+            if (heldStep != null)
+                return true;
+            while (true)
+            {
+                if (channel.IsClosed)
+                {
+                    Detach(channel.CloseReason);
+                    return false;
+                }
+                PendingCommand command = channel.Take(TimeSpan.Zero);
+                if (command == null)
+                    return false;
+                if (command.Request is StepCommand)
+                {
+                    string why = refusal();
+                    if (why == null)
+                    {
+                        heldStep = command;
+                        return true;
+                    }
+                    command.Fail(new CommandException(ErrorCode.FailedPrecondition, why));
+                    continue;
+                }
+                Handle(command);
             }
         }
 
@@ -197,7 +252,33 @@ namespace Rlay.Unity
                 if (actions[i] == null || ended[i] || envs[i].IsTerminated || envs[i].IsTruncated)
                     continue;
                 if (substep == 0 || RepeatActions)
-                    envs[i].Act(actions[i], substep == 0);
+                {
+                    if (Mode == ControlMode.Heuristic)
+                        Isolated(i, () => envs[i].Act(actions[i], substep == 0));
+                    else
+                        envs[i].Act(actions[i], substep == 0);
+                }
+            }
+        }
+
+        /// <summary>Main thread, no trainer attached: begin sub-environment i's episode, isolating
+        /// a failure (reported through <see cref="AgentFailed"/>) from the others.</summary>
+        public void BeginHeuristicEpisode(int i)
+        {
+            Isolated(i, () => Begin(i, null, null));
+        }
+
+        void Isolated(int i, Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception error)
+            {
+                if (AgentFailed == null)
+                    throw;
+                AgentFailed(i, error);
             }
         }
 
@@ -256,12 +337,28 @@ namespace Rlay.Unity
                 TrainerAttached();
         }
 
+        /// <summary>A step under way cannot finish: fail it and wait for the next command.</summary>
+        void AbortStep(Exception error)
+        {
+            if (stepCommand != null)
+                stepCommand.Fail(error);
+            stepCommand = null;
+            stepResult = null;
+            substep = 0;
+            Mode = ControlMode.AwaitingCommand;
+        }
+
         void Detach(string reason)
         {
             if (stepCommand != null)
             {
                 stepCommand.Fail(new ChannelClosedException(reason));
                 stepCommand = null;
+            }
+            if (heldStep != null)
+            {
+                heldStep.Fail(new ChannelClosedException(reason));
+                heldStep = null;
             }
             Mode = ControlMode.Heuristic;
             RenderMode = null;
@@ -417,19 +514,27 @@ namespace Rlay.Unity
         {
             for (int i = 0; i < envs.Count; i++)
             {
-                if (ended[i] || envs[i].IsTerminated || envs[i].IsTruncated)
-                    Begin(i, null, null);
-                actions[i] = envs[i].Heuristic();
+                actions[i] = null;
+                Isolated(i, () =>
+                {
+                    if (ended[i] || envs[i].IsTerminated || envs[i].IsTruncated)
+                        Begin(i, null, null);
+                    actions[i] = envs[i].Heuristic();
+                });
             }
         }
 
         void FinishHeuristicStep()
         {
-            foreach (ISubEnvironment env in envs)
+            for (int i = 0; i < envs.Count; i++)
             {
-                env.CompleteStep();
-                env.TakeReward();
-                env.TakeInfo();
+                ISubEnvironment env = envs[i];
+                Isolated(i, () =>
+                {
+                    env.CompleteStep();
+                    env.TakeReward();
+                    env.TakeInfo();
+                });
             }
         }
 
