@@ -6,6 +6,7 @@ so the site cannot drift from the code::
     print(cli_markdown())                          # `rlay --help` and every subcommand's help
     print(protocol_markdown(Path(".")))            # proto/rlay/v1, message by message
     errors_page_problems(open("docs/reference/errors.md").read())   # [] when in step
+    print(bench_results_markdown(Path(".")))       # bench/results/latest.md, one level down
 """
 
 from __future__ import annotations
@@ -172,3 +173,25 @@ def errors_page_problems(markdown: str) -> list[str]:
     problems = [f"{name} has no section" for name in sorted(defined - documented)]
     problems += [f"{name} is not in rlay.errors" for name in sorted(documented - defined)]
     return problems
+
+
+PLOTS_DIR = "bench/results"
+# Where the plots of bench/results are published on the site (see hooks.on_files).
+PLOTS_URI = "benchmark-plots"
+
+
+def bench_results_markdown(root: Path) -> str:
+    """The latest benchmark report, its headings one level down to sit under the page's."""
+    report = (root / PLOTS_DIR / "latest.md").read_text(encoding="utf-8")
+    return re.sub(r"^(#+) ", r"#\1 ", report, flags=re.MULTILINE)
+
+
+def bench_plots_markdown(root: Path, page_dir: str) -> str:
+    """Every plot of the latest run, as images (names are the payloads they show)."""
+    plots = sorted((root / PLOTS_DIR).glob("*.png"))
+    if not plots:
+        raise RuntimeError(f"no plots in {PLOTS_DIR}: run `nox -s bench`")
+    prefix = "../" * (page_dir.count("/") + 1) if page_dir else ""
+    return "\n\n".join(
+        f"![{plot.stem}]({prefix}{PLOTS_URI}/{plot.name}){{ loading=lazy }}" for plot in plots
+    )
