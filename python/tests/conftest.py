@@ -26,12 +26,23 @@ TRANSPORTS = ["tcp", "unix", "grpc", "shm", "ws"]
 MODES = ["client", "server"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TIMEOUT = 10.0
+#: Documentation blocks only compiled (test_docs_snippets), listed in the summary.
+COMPILE_ONLY_KEY = pytest.StashKey[list[str]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sb3: trains Stable-Baselines3 through rlay (needs stable_baselines3)"
     )
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """List the documentation blocks that were only compiled, with their reasons."""
+    compiled = config.stash.get(COMPILE_ONLY_KEY, [])
+    if compiled:
+        terminalreporter.write_line(f"doc snippets only compiled, not run: {len(compiled)}")
+        for line in compiled:
+            terminalreporter.write_line(f"  {line}")
 
 
 def _require_grpc() -> None:

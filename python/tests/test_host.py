@@ -124,6 +124,28 @@ def test_serve_as_a_context_manager() -> None:
             assert env.reset(seed=0)[0].shape == (4,)
 
 
+def test_serve_forever_inside_the_context_manager() -> None:
+    """The documented ``with serve(...) as host: host.serve_forever()`` serves until closed."""
+    errors: list[BaseException] = []
+    with rlay.serve("CartPole-v1") as host:
+
+        def agent() -> None:
+            try:
+                with rlay.ClientEnv(host.address, timeout=TIMEOUT) as env:
+                    env.reset(seed=0)
+                    env.step(0)
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                host.close()
+
+        thread = threading.Thread(target=agent)
+        thread.start()
+        host.serve_forever()  # returns once close() is called
+        thread.join(TIMEOUT)
+    assert errors == []
+
+
 def test_dial_gives_up_after_its_retry_timeout(short_dir: str) -> None:
     start = time.monotonic()
     with pytest.raises(rlay.Timeout, match="nothing accepted"):

@@ -441,7 +441,17 @@ class Host:
             return len(self._sessions)
 
     def serve_forever(self) -> None:
-        """Accept and serve connections until :meth:`close` (or Ctrl-C)."""
+        """Accept and serve connections until :meth:`close` (or Ctrl-C).
+
+        Inside ``with serve(...) as host:`` the host already serves in the background;
+        then this just blocks until :meth:`close` or Ctrl-C.
+        """
+        accepting = self._accept_thread
+        if accepting is not None and accepting is not threading.current_thread():
+            # Short waits: the main thread stays responsive to Ctrl-C.
+            while not self._stop.wait(0.25):
+                pass
+            return
         while not self._stop.is_set():
             try:
                 connection = self._listener.accept(0.25)
