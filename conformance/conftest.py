@@ -30,7 +30,7 @@ from runner.peers import (
     unix_dir,
 )
 
-TRANSPORTS = ("tcp", "unix")
+TRANSPORTS = ("tcp", "unix", "ws")
 OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped")
 CASE_TIMEOUT = 120
 ROWS_KEY = pytest.StashKey[dict[str, dict[str, str]]]()
@@ -53,7 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write a JSON list of {peer, mode, case, transport, outcome}",
     )
     group.addoption("--transport", choices=TRANSPORTS, default=None,
-                    help="only this transport (default: tcp and unix)")  # fmt: skip
+                    help="only this transport (default: all)")  # fmt: skip
 
 
 def selected_peers(config: pytest.Config) -> list[Peer]:

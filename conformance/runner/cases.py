@@ -625,8 +625,8 @@ def session_sigterm(h: Harness) -> None:
     """A listening peer prints READY with the real address and exits 0 on SIGTERM."""
     process, address = h.pool.start(h.peer, "episodes", h.transport, None)
     try:
-        if h.transport == "tcp":
-            assert address.startswith("tcp://"), address
+        if h.transport in ("tcp", "ws"):
+            assert address.startswith(f"{h.transport}://"), address
             assert not address.endswith(":0"), address
         else:
             assert address.startswith("unix:///"), address

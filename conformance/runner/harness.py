@@ -18,6 +18,7 @@ import rlay
 from runner import model
 from runner.peers import ListenerPool, Peer, PeerProcess, command
 from runner.raw import Raw, RawListener
+from runner.raw_ws import RawWsListener
 
 REPLY_TIMEOUT = 20.0
 ACCEPT_TIMEOUT = 15.0
@@ -28,7 +29,7 @@ EXIT_TIMEOUT = 5.0
 class Harness:
     peer: Peer
     mode: str  # "client" or "server"
-    transport: str  # "tcp" or "unix"
+    transport: str  # "tcp", "unix" or "ws"
     pool: ListenerPool
     dialers: list[PeerProcess] = field(default_factory=list)
 
@@ -107,7 +108,10 @@ class Harness:
             _, address = self.pool.get(self.peer, env, self.transport, token)
             conn = Raw.connect(address)
         else:
-            listener = RawListener(self.pool.fresh_address(self.transport))
+            address = self.pool.fresh_address(self.transport)
+            listener: Any = (
+                RawWsListener(address) if address.startswith("ws://") else RawListener(address)
+            )
             try:
                 process = self.dial(env, listener.address, token)
                 try:

@@ -201,8 +201,8 @@ class ListenerPool:
         atexit.register(self.close)
 
     def fresh_address(self, transport: str) -> str:
-        if transport == "tcp":
-            return "tcp://127.0.0.1:0"
+        if transport in ("tcp", "ws"):
+            return f"{transport}://127.0.0.1:0"
         self.counter += 1
         return f"unix://{self.sockets_dir}/p{self.counter}.sock"
 

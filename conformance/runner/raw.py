@@ -88,6 +88,10 @@ class Raw:
 
     @classmethod
     def connect(cls, address: str, timeout: float = 10.0) -> Raw:
+        if address.startswith("ws://"):
+            from runner.raw_ws import RawWs
+
+            return RawWs.connect(address, timeout)
         family, target = parse(address)
         deadline = time.monotonic() + timeout
         while True:
