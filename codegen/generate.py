@@ -32,11 +32,12 @@ OUTPUTS: dict[str, str] = {
     "python": "python/src/rlay/v1",
     "csharp": "csharp-unity/Runtime/Core/Generated",
     "cpp": "cpp-unreal/Source/RlayCore/Generated",
+    "gdscript": "godot/addons/rlay/generated",
 }
 
-# Files in an output folder the generator does not own (Unity's .meta files, the
-# Python package marker).
-IGNORED_SUFFIXES = (".meta",)
+# Files in an output folder the generator does not own (Unity's .meta files,
+# Godot's .uid files, the Python package marker).
+IGNORED_SUFFIXES = (".meta", ".uid")
 IGNORED_NAMES = ("__init__.py",)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from protoc_gen_rlay.backends import cpp, csharp
+from protoc_gen_rlay.backends import cpp, csharp, gdscript
 from protoc_gen_rlay.model import Model
 
 Backend = Callable[[Model, dict[str, str]], list[tuple[str, str]]]
@@ -18,4 +18,5 @@ Backend = Callable[[Model, dict[str, str]], list[tuple[str, str]]]
 BACKENDS: dict[str, Backend] = {
     "csharp": csharp.generate,
     "cpp": cpp.generate,
+    "gdscript": gdscript.generate,
 }
