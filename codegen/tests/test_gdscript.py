@@ -38,9 +38,13 @@ def test_every_message_and_enum_of_the_contract_is_generated() -> None:
     text = contract()
     for proto in request.proto_file:
         for message in proto.message_type:
-            assert re.search(rf"^class {gdscript.class_name('x.' + message.name)}:$", text, re.M)
+            assert re.search(
+                rf"^class {gdscript.class_name('x.' + message.name)}:$",
+                text,
+                re.MULTILINE,
+            )
         for enum in proto.enum_type:
-            assert re.search(rf"^enum {enum.name} {{$", text, re.M)
+            assert re.search(rf"^enum {enum.name} {{$", text, re.MULTILINE)
             for value in enum.value:
                 assert f"\t{value.name} = {value.number}," in text
 

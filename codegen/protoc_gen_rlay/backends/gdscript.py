@@ -125,7 +125,11 @@ def _tag(number: int, wire_type: int) -> int:
 
 
 def _doc(text: str, indent: str) -> list[str]:
-    return [f"{indent}## {line.strip()}".rstrip() for line in text.splitlines()] if text else []
+    return (
+        [f"{indent}## {line.strip()}".rstrip() for line in text.splitlines()]
+        if text
+        else []
+    )
 
 
 def member_name(field: Field) -> str:
@@ -196,11 +200,15 @@ class _MessageWriter:
                 names.add("set_" + member_name(field))
             for name in names:
                 if name in seen:
-                    raise UnsupportedFeature(f"{self.m.full_name}.{field.name}: {name} collides")
+                    raise UnsupportedFeature(
+                        f"{self.m.full_name}.{field.name}: {name} collides"
+                    )
                 seen.add(name)
         for oneof in self.m.oneofs:
             if oneof.name + "_case" in seen:
-                raise UnsupportedFeature(f"{self.m.full_name}: {oneof.name}_case collides")
+                raise UnsupportedFeature(
+                    f"{self.m.full_name}: {oneof.name}_case collides"
+                )
 
     def emit(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -222,7 +230,9 @@ class _MessageWriter:
             )
         for field in self.m.fields:
             self.emit(*_doc(field.doc, "\t"))
-            self.emit(f"\tvar {member_name(field)}: {self._type(field)} = {self._default(field)}")
+            self.emit(
+                f"\tvar {member_name(field)}: {self._type(field)} = {self._default(field)}"
+            )
         if self.m.fields:
             self.emit("")
         for field in self.m.fields:
@@ -373,7 +383,9 @@ class _MessageWriter:
                 self.emit(f"{indent}if ProtoWire.read_message(r, item):")
                 self.emit(f"{indent}\t{member}.append(item)")
                 return
-            self.emit(f"{indent}ProtoWire.read_message(r, item)", f"{indent}{member} = item")
+            self.emit(
+                f"{indent}ProtoWire.read_message(r, item)", f"{indent}{member} = item"
+            )
             if field.oneof:
                 self.emit(f"{indent}{field.oneof}_case = {n}")
             return
