@@ -11,6 +11,8 @@ Sessions:
     docs         builds the documentation site (strict: broken links fail) and checks it
                  in headless Chromium (pages, navigation, links, search; screenshots)
     generate     regenerates every binding's protocol code from proto/rlay/v1
+    dist         the release artifacts in dist/ (Python sdist + wheel, Unity tarball,
+                 Unreal and Godot zips), one version checked in each; then conformance
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ nox.options.sessions = [
     "conformance",
     "bench-smoke",
     "docs",
+    "dist",
 ]
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
@@ -198,3 +201,45 @@ def docs(session: nox.Session) -> None:
         "build/docs-screenshots",
         external=True,
     )
+
+
+@nox.session
+def dist(session: nox.Session) -> None:
+    """Build and check every release artifact into dist/; the wheel runs `rlay demo`.
+
+    One version (the file VERSION) is checked in every manifest and every artifact. The
+    conformance suite is part of the release check: this session queues it (a no-op when
+    the same `nox` run has it already).
+    """
+    session.install("build==1.6.1", "twine==7.0.0")
+    session.run("python", "tools/release/versions.py", "check")
+    version = (ROOT / "VERSION").read_text().strip()
+    out = ROOT / "dist"
+    shutil.rmtree(out, ignore_errors=True)
+    # Without --sdist/--wheel, build makes the sdist and the wheel from it: a file
+    # missing from the sdist fails here, not on a user's machine.
+    session.run("python", "-m", "build", "--outdir", str(out), "python")
+    python_artifacts = [str(p) for p in sorted(out.glob("rlay-*"))]
+    session.run("twine", "check", "--strict", *python_artifacts)
+    session.run(
+        "npm", "pack", "./csharp-unity", "--pack-destination", str(out), external=True
+    )
+    session.run("python", "tools/release/artifacts.py", "zips", str(out))
+    session.run("python", "tools/release/artifacts.py", "check", str(out))
+
+    # The wheel as a user gets it: a fresh virtualenv with nothing but it.
+    venv = ROOT / "build" / "release-venv"
+    shutil.rmtree(venv, ignore_errors=True)
+    session.run("python", "-m", "venv", str(venv))
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    wheel = out / f"rlay-{version}-py3-none-any.whl"
+    session.run(
+        str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel), external=True
+    )
+    said = session.run(str(bin_dir / "rlay"), "--version", external=True, silent=True)
+    if not isinstance(said, str) or said.strip() != f"rlay {version}":
+        session.error(f"the installed wheel says {said!r}, not rlay {version}")
+    session.run(
+        str(bin_dir / "rlay"), "demo", external=True, env={"RLAY_DEMO_STEPS": "2000"}
+    )
+    session.notify("conformance")
