@@ -25,7 +25,7 @@ namespace Rlay.Conformance
                 else token = value;
             }
             if (env == null || mode == null || address == null) return Usage("--env, --mode and --address are required");
-            if (Array.IndexOf(ConformanceEnvironment.Names, env) < 0) return Usage("unknown environment '" + env + "'");
+            if (Array.IndexOf(ConformanceEnvironment.Names, env) < 0 && env != MultiAgentEnv.Name) return Usage("unknown environment '" + env + "'");
             if (mode != "listen" && mode != "dial") return Usage("unknown mode '" + mode + "'");
             RlayLog.MinimumLevel = LogLevel.Info;
             EnvSessionOptions options = new EnvSessionOptions { Token = token, IdleTimeoutMs = 120000 };
@@ -40,6 +40,12 @@ namespace Rlay.Conformance
             }
         }
 
+        static IEnvironment Create(string env)
+        {
+            if (env == MultiAgentEnv.Name) return new MultiAgentEnv();
+            return new ConformanceEnvironment(env);
+        }
+
         static int Usage(string reason)
         {
             Console.Error.WriteLine("peer: " + reason);
@@ -49,7 +55,7 @@ namespace Rlay.Conformance
 
         static int Listen(string env, string address, EnvSessionOptions options)
         {
-            using (Server server = new Server(() => new ConformanceEnvironment(env), address, options))
+            using (Server server = new Server(() => Create(env), address, options))
             {
                 server.Start();
                 Console.Out.WriteLine("READY " + server.Address);
@@ -62,7 +68,7 @@ namespace Rlay.Conformance
 
         static int Dial(string env, string address, EnvSessionOptions options)
         {
-            EnvSession session = Dialer.Connect(new ConformanceEnvironment(env), address, options, 10000);
+            EnvSession session = Dialer.Connect(Create(env), address, options, 10000);
             SessionEnd end = session.Run();
             if (end == SessionEnd.Closed) return 0;
             Console.Error.WriteLine("peer: the session ended without close (" + end + "): " + session.EndMessage);

@@ -66,7 +66,8 @@ namespace Rlay
     public sealed class EnvSession
     {
         public const uint ProtocolMajor = 1;
-        public const uint ProtocolMinor = 0;
+        /// <summary>1.1: multi-agent envs (a single-agent env speaks exactly 1.0 whatever the minor).</summary>
+        public const uint ProtocolMinor = 1;
         public const string Implementation = "rlay-csharp";
         public const string ImplementationVersion = "1.0.0";
         static readonly string[] Capabilities = { "render", "call" };
@@ -86,6 +87,7 @@ namespace Rlay
         ResetResult resetResult;
         StepResult stepResult;
         ResetArgs resetArgs;
+        AgentSession agents;
         readonly Tensor rewards = new Tensor();
         readonly Tensor terminated = new Tensor();
         readonly Tensor truncated = new Tensor();
@@ -231,7 +233,13 @@ namespace Rlay
                 opened = true;
                 spec = environment.Open(hello.RenderMode.Length == 0 ? null : hello.RenderMode);
                 if (spec == null) throw new InvalidOperationException("Open returned no EnvSpec");
-                if (spec.ObservationSpace == null || spec.ActionSpace == null)
+                if (AgentSession.IsMultiAgent(spec))
+                {
+                    if (!(environment is IMultiAgentEnvironment))
+                        throw new InvalidOperationException("the EnvSpec declares agents but the env does not implement IMultiAgentEnvironment");
+                    agents = new AgentSession(spec);
+                }
+                else if (spec.ObservationSpace == null || spec.ActionSpace == null)
                     throw new InvalidOperationException("the EnvSpec needs an observation and an action space");
                 if (spec.NumEnvs == 0) spec.NumEnvs = 1;
                 numEnvs = (int)spec.NumEnvs;
@@ -242,6 +250,14 @@ namespace Rlay
                 string message;
                 Classify(e, out code, out message);
                 Fatal(code, "could not open the env: " + message);
+                return false;
+            }
+            if (agents != null && !hello.Capabilities.Contains(AgentSession.Capability))
+            {
+                // After the version and token checks, as the contract orders them.
+                Fatal(ErrorCode.CapabilityRequired,
+                      "the env '" + spec.EnvId + "' is multi-agent: the agent side must list the capability '" + AgentSession.Capability +
+                      "' (protocol 1.1); connect with a multi-agent client");
                 return false;
             }
             resetResult = new ResetResult(numEnvs);
@@ -256,6 +272,7 @@ namespace Rlay
                 EnvSpec = spec,
             };
             reply.Capabilities.AddRange(Capabilities);
+            if (agents != null) reply.Capabilities.Add(AgentSession.Capability);
             response.Hello = reply;
             Send(response);
             return true;
@@ -355,6 +372,12 @@ namespace Rlay
                     throw new InvalidValueException("mask: expected " + numEnvs + " entries, got " + reset.Mask.Count);
                 resetArgs.Mask = reset.Mask.ToArray();
             }
+            if (agents != null)
+            {
+                response.Reset = agents.Reset((IMultiAgentEnvironment)environment, resetArgs.Seeds == null ? null : resetArgs.Seeds[0], resetArgs.Options);
+                hasReset = true;
+                return;
+            }
             resetResult.Clear();
             environment.Reset(resetArgs, resetResult);
             ResetResponse reply = new ResetResponse
@@ -368,6 +391,11 @@ namespace Rlay
 
         void OnStep(StepRequest step)
         {
+            if (agents != null)
+            {
+                response.Step = agents.Step((IMultiAgentEnvironment)environment, step);
+                return;
+            }
             if (!hasReset) throw new CommandException(ErrorCode.FailedPrecondition, "step before the first reset");
             Value[] actions = SpaceValues.Unbatch(spec.ActionSpace, step.Actions, numEnvs, "actions");
             stepResult.Clear();
@@ -410,7 +438,7 @@ namespace Rlay
             }
         }
 
-        static void AddInfos(List<Value> target, Value[] infos)
+        internal static void AddInfos(List<Value> target, Value[] infos)
         {
             // An empty list means "every info is empty": the common case costs nothing.
             bool any = false;

@@ -178,5 +178,20 @@ namespace Rlay
                 Metadata = Values.EmptyMap(),
             };
         }
+
+        /// <summary>
+        /// A multi-agent EnvSpec (protocol 1.1) to fill with <c>Behaviors</c> and <c>Agents</c>:
+        /// num_envs 1, AUTORESET_MODE_DISABLED, no single-agent spaces, metadata an empty map.
+        /// </summary>
+        public static EnvSpec MultiAgent(string envId)
+        {
+            return new EnvSpec
+            {
+                EnvId = envId,
+                NumEnvs = 1,
+                AutoresetMode = AutoresetMode.Disabled,
+                Metadata = Values.EmptyMap(),
+            };
+        }
     }
 }
