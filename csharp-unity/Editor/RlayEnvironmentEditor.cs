@@ -6,7 +6,8 @@ namespace Rlay.Editor
 {
     /// <summary>
     /// The RlayEnvironment inspector: its settings, then (in Play mode) the
-    /// connection status, the agents, and the Python that connects to it.
+    /// connection status, the agents (by behaviour, with who decides now, in a
+    /// multi-agent scene), and the Python that connects to it.
     /// </summary>
     [CustomEditor(typeof(RlayEnvironment))]
     public sealed class RlayEnvironmentEditor : UnityEditor.Editor
@@ -28,7 +29,16 @@ namespace Rlay.Editor
             }
             EditorGUILayout.LabelField("Status", environment.StatusText);
             EditorGUILayout.LabelField("Control", environment.IsTrainerConnected ? "trainer" : "Heuristic()");
-            EditorGUILayout.LabelField("Sub-environments", environment.Agents.Count.ToString());
+            if (environment.IsMultiAgent)
+            {
+                EditorGUILayout.LabelField("Agents", environment.Agents.Count + " (multi-agent: a PettingZoo ParallelEnv in Python)");
+                foreach (string behavior in environment.BehaviorSummary())
+                    EditorGUILayout.LabelField("Behaviour", behavior);
+            }
+            else
+            {
+                EditorGUILayout.LabelField("Sub-environments", environment.Agents.Count.ToString());
+            }
             EditorGUILayout.LabelField("Decision steps", environment.TotalSteps.ToString());
             if (GUILayout.Button("Copy Python snippet"))
                 EditorGUIUtility.systemCopyBuffer = environment.PythonSnippet();

@@ -110,6 +110,9 @@ namespace Rlay.Unity.EngineTests
         readonly MainThreadChannel channel = new MainThreadChannel();
         readonly int count;
 
+        /// <summary>The channel the commands go through (multi-agent commands: AgentCommands).</summary>
+        public MainThreadChannel Channel { get { return channel; } }
+
         public Trainer(RlayEnvironment environment, string renderMode)
         {
             Assert.IsNotNull(environment.Controller, "the environment is not set up");
@@ -214,6 +217,26 @@ namespace Rlay.Unity.EngineTests
         {
             for (int i = 0; i < count; i++)
                 StubPlayerLoop.Frame();
+        }
+    }
+}
+
+namespace Rlay.Unity.EngineTests
+{
+    /// <summary>Multi-agent commands, as the session thread sends them.</summary>
+    static class AgentCommands
+    {
+        public static AgentReports Reset(MainThreadChannel channel, ulong? seed)
+        {
+            return (AgentReports)channel.Send(new AgentResetCommand { Seed = seed }, Trainer.Timeout);
+        }
+
+        public static AgentReports Step(MainThreadChannel channel, params object[] agentAndAction)
+        {
+            var actions = new List<AgentAction>();
+            for (int i = 0; i < agentAndAction.Length; i += 2)
+                actions.Add(new AgentAction { Agent = (int)agentAndAction[i], Action = (Value)agentAndAction[i + 1] });
+            return (AgentReports)channel.Send(new AgentStepCommand { Actions = actions }, Trainer.Timeout);
         }
     }
 }

@@ -12,7 +12,11 @@ namespace Rlay.Unity
     /// <remarks>
     /// Every RlayAgent of the scene is one sub-environment of the scene's
     /// <see cref="RlayEnvironment"/>, stepped in lockstep with the others; all
-    /// must declare the same spaces. Per decision step the environment calls
+    /// must declare the same spaces. Give agents a <see cref="BehaviorName"/>
+    /// and the scene is multi-agent instead (protocol 1.1, a PettingZoo
+    /// ParallelEnv in Python): agents of different behaviours may have different
+    /// spaces, each decides every <see cref="DecisionInterval"/> steps, an agent
+    /// that ends respawns at a later step, and a disabled agent spawns when enabled. Per decision step the environment calls
     /// <see cref="OnActionReceived"/> (once per fixed step while the decision
     /// lasts, see <c>RlayEnvironment.repeatActions</c>), advances the world,
     /// then calls <see cref="CollectObservations"/> and reads the reward and
@@ -42,6 +46,19 @@ namespace Rlay.Unity
         [SerializeField]
         int maxEpisodeSteps = 0;
 
+        [Header("Multi-agent (Python: a PettingZoo ParallelEnv)")]
+        [Tooltip("The behaviour (group) this agent belongs to; agents of one behaviour share spaces and may share a policy. Empty in every agent: the scene is a batch of identical sub-environments (a VectorEnv).")]
+        [SerializeField]
+        string behaviorName = "";
+
+        [Tooltip("This agent's name for the trainer; empty: <behaviour>_<n> in scene order.")]
+        [SerializeField]
+        string agentName = "";
+
+        [Tooltip("Multi-agent: decide every this many environment steps (1: every step); between decisions the last action is repeated.")]
+        [SerializeField]
+        int decisionInterval = 1;
+
         [Header("Rendering (render_mode=\"rgb_array\")")]
         [Tooltip("Camera whose view render() returns; none: this agent renders nothing.")]
         [SerializeField]
@@ -68,6 +85,27 @@ namespace Rlay.Unity
         {
             get { return maxEpisodeSteps; }
             set { maxEpisodeSteps = Math.Max(0, value); }
+        }
+
+        /// <summary>The behaviour (group) name; non-empty in any agent makes the scene multi-agent.</summary>
+        public string BehaviorName
+        {
+            get { return behaviorName; }
+            set { behaviorName = value ?? ""; }
+        }
+
+        /// <summary>The agent's name for the trainer; empty: derived from the behaviour.</summary>
+        public string AgentName
+        {
+            get { return agentName; }
+            set { agentName = value ?? ""; }
+        }
+
+        /// <summary>Multi-agent: environment steps between two decisions (at least 1).</summary>
+        public int DecisionInterval
+        {
+            get { return Math.Max(1, decisionInterval); }
+            set { decisionInterval = Math.Max(1, value); }
         }
 
         /// <summary>Camera rendered by <c>render()</c>; null renders nothing.</summary>

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using Rlay.Protocol;
 using UnityEngine;
 using UnityEngine.Rendering;
-using UnityEngine.SceneManagement;
 using Debug = UnityEngine.Debug;
 
 namespace Rlay.Unity
@@ -157,6 +156,10 @@ namespace Rlay.Unity
         [SerializeField]
         List<RlayAgent> agents = new List<RlayAgent>();
 
+        [Tooltip("Multi-agent scenes: an agent whose episode ended begins a new one at a later step (true), or stays out until the next reset.")]
+        [SerializeField]
+        bool respawnEndedAgents = true;
+
         // While a trainer is attached, FixedUpdate waits for it in slices of
         // this length, checking in between whether it is still connected.
         static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(250);
@@ -164,6 +167,7 @@ namespace Rlay.Unity
         const string PausedMessage = "the game is paused (Time.timeScale is 0): steps wait until it runs again; reset, render and calls still work";
 
         LockstepController controller;
+        AgentRoster roster;
         TrainerLink link;
         EnvSpec spec;
         LaunchOptions launch;
@@ -197,6 +201,15 @@ namespace Rlay.Unity
 
         /// <summary>The sub-environments, in the order the trainer sees them.</summary>
         public IList<RlayAgent> Agents { get { return agents.AsReadOnly(); } }
+
+        /// <summary>True when the agents declare behaviours (protocol 1.1 multi-agent; null roster before Start).</summary>
+        public bool IsMultiAgent { get { return roster != null; } }
+
+        /// <summary>One line per behaviour (its agents, decision intervals, who is live), for the inspector.</summary>
+        public List<string> BehaviorSummary()
+        {
+            return roster == null ? new List<string>() : SceneAgents.Summary(roster);
+        }
 
         /// <summary>The env id the trainer sees; set before Start.</summary>
         public string EnvId
@@ -277,6 +290,13 @@ namespace Rlay.Unity
         public string PythonSnippet()
         {
             string address = ListenAddress ?? ("tcp://127.0.0.1:" + port);
+            string auth = string.IsNullOrEmpty(token) ? "" : ", token=\"...\"";
+            if (roster != null || SceneAgents.IsMultiAgent(agents))
+                return "import rlay\n\n"
+                    + "env = rlay.ClientParallelEnv(\"" + address + "\"" + auth + ")   # a PettingZoo ParallelEnv\n"
+                    + "observations, infos = env.reset(seed=0)\n"
+                    + "actions = {agent: env.action_space(agent).sample() for agent in env.agents}\n"
+                    + "observations, rewards, terminations, truncations, infos = env.step(actions)\n";
             int count = controller != null ? controller.NumEnvs : agents.Count;
             // One agent is a gymnasium.Env; several are one gymnasium VectorEnv.
             string kind = count > 1 ? "ClientVectorEnv" : "ClientEnv";
@@ -355,7 +375,7 @@ namespace Rlay.Unity
                 launch = LaunchOptions.Parse(new string[0], null);
             }
             if (agents.Count == 0)
-                agents = SceneAgents();
+                agents = SceneAgents.Find();
             agents.RemoveAll(a => a == null);
             if (agents.Count == 0)
             {
@@ -365,7 +385,16 @@ namespace Rlay.Unity
             }
             try
             {
-                controller = new LockstepController(agents.ConvertAll(a => (ISubEnvironment)a));
+                if (SceneAgents.IsMultiAgent(agents))
+                {
+                    roster = new AgentRoster(SceneAgents.Slots(agents)) { RespawnEndedAgents = respawnEndedAgents };
+                    controller = new LockstepController(roster);
+                }
+                else
+                {
+                    roster = null;
+                    controller = new LockstepController(agents.ConvertAll(a => (ISubEnvironment)a));
+                }
             }
             catch (Exception error)
             {
@@ -375,7 +404,8 @@ namespace Rlay.Unity
             }
             controller.DecisionPeriod = Math.Max(1, decisionPeriod);
             controller.RepeatActions = repeatActions;
-            controller.AutoresetMode = (AutoresetMode)(int)autoreset;
+            if (roster == null)
+                controller.AutoresetMode = (AutoresetMode)(int)autoreset;
             controller.TrainerAttached += OnTrainerAttached;
             controller.TrainerDetached += OnTrainerDetached;
             controller.CommandFailed += error => Debug.LogException(error, this);
@@ -383,12 +413,23 @@ namespace Rlay.Unity
             RegisterBuiltInCalls();
             foreach (KeyValuePair<string, Func<Value, Value>> call in pendingCalls)
                 controller.RegisterCall(call.Key, call.Value);
-            spec = BuildSpec();
+            try
+            {
+                spec = BuildSpec();
+                if (roster != null)
+                    new AgentSession(spec); // the protocol's rules for names and behaviours, checked now
+            }
+            catch (Exception error)
+            {
+                Debug.LogError("rlay: " + error.Message, this);
+                controller = null;
+                enabled = false;
+                return;
+            }
             // Start every agent's first episode so heuristic play begins from a
             // start state; one agent that throws does not keep the others (or the
             // connection) from starting.
-            for (int i = 0; i < agents.Count; i++)
-                controller.BeginHeuristicEpisode(i);
+            controller.BeginHeuristicEpisodes();
             Connect();
         }
 
@@ -625,6 +666,9 @@ namespace Rlay.Unity
             // -nographics: no device, no frames; do not offer what render() cannot give.
             if (SystemInfo.graphicsDeviceType == GraphicsDeviceType.Null)
                 return false;
+            // Multi-agent: one frame, from the first agent that renders; else every sub-env renders.
+            if (roster != null)
+                return agents.Exists(a => a.CanRender);
             foreach (RlayAgent agent in agents)
                 if (!agent.CanRender)
                     return false;
@@ -633,20 +677,29 @@ namespace Rlay.Unity
 
         EnvSpec BuildSpec()
         {
-            var result = new EnvSpec
+            string id = string.IsNullOrEmpty(envId) ? Application.productName : envId;
+            EnvSpec result;
+            if (roster != null)
             {
-                EnvId = string.IsNullOrEmpty(envId) ? Application.productName : envId,
-                ObservationSpace = controller.ObservationSpace,
-                ActionSpace = controller.ActionSpace,
-                NumEnvs = (uint)agents.Count,
-                AutoresetMode = controller.AutoresetMode,
-                RenderFps = 1.0 / (Time.fixedDeltaTime * Math.Max(1, decisionPeriod)),
-            };
+                result = SceneAgents.MultiAgentSpec(id, roster);
+            }
+            else
+            {
+                result = new EnvSpec
+                {
+                    EnvId = id,
+                    ObservationSpace = controller.ObservationSpace,
+                    ActionSpace = controller.ActionSpace,
+                    NumEnvs = (uint)agents.Count,
+                    AutoresetMode = controller.AutoresetMode,
+                };
+                int limit = agents[0].MaxEpisodeSteps;
+                if (agents.TrueForAll(a => a.MaxEpisodeSteps == limit))
+                    result.MaxEpisodeSteps = (ulong)limit;
+            }
+            result.RenderFps = 1.0 / (Time.fixedDeltaTime * Math.Max(1, decisionPeriod));
             if (CanRender())
                 result.RenderModes.Add("rgb_array");
-            int limit = agents[0].MaxEpisodeSteps;
-            if (agents.TrueForAll(a => a.MaxEpisodeSteps == limit))
-                result.MaxEpisodeSteps = (ulong)limit;
             result.Metadata = Values.Map(new ValueDict
             {
                 { "engine", "unity" },
@@ -710,37 +763,6 @@ namespace Rlay.Unity
             if (value.KindCase == Value.KindOneofCase.Tensor && TensorData.Count(value.Tensor.Shape) == 1)
                 return TensorData.ReadDouble(value.Tensor, 0);
             throw new InvalidValueException(name + ": expected a number or None, got " + Values.KindName(value));
-        }
-
-        static List<RlayAgent> SceneAgents()
-        {
-#if UNITY_6000_4_OR_NEWER
-            RlayAgent[] found = FindObjectsByType<RlayAgent>();
-#elif UNITY_2023_1_OR_NEWER
-            RlayAgent[] found = FindObjectsByType<RlayAgent>(FindObjectsSortMode.None);
-#else
-            RlayAgent[] found = FindObjectsOfType<RlayAgent>();
-#endif
-            var list = new List<RlayAgent>(found);
-            // Scene load order, then hierarchy order, so that sub-environment i is the same agent on every run.
-            list.Sort((a, b) => string.CompareOrdinal(HierarchyKey(a.transform), HierarchyKey(b.transform)));
-            return list;
-        }
-
-        static string HierarchyKey(Transform transform)
-        {
-            string key = "";
-            for (Transform t = transform; t != null; t = t.parent)
-                key = t.GetSiblingIndex().ToString("D6") + "/" + key;
-            return SceneIndex(transform.gameObject.scene).ToString("D4") + ":" + key;
-        }
-
-        static int SceneIndex(Scene scene)
-        {
-            for (int i = 0; i < SceneManager.sceneCount; i++)
-                if (SceneManager.GetSceneAt(i) == scene)
-                    return i;
-            return SceneManager.sceneCount; // not a loaded scene (DontDestroyOnLoad): last
         }
     }
 }

@@ -1,5 +1,6 @@
 // Engine-independent: no UnityEngine here, so it is tested under plain Mono.
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using Rlay.Protocol;
 
@@ -214,7 +215,7 @@ namespace Rlay.Unity
     /// call (on the session's thread) becomes a command for the main thread,
     /// waited for at most the command timeout.
     /// </summary>
-    public sealed class MainThreadEnvironment : IEnvironment
+    public sealed class MainThreadEnvironment : IMultiAgentEnvironment
     {
         readonly LockstepController controller;
         readonly EnvSpec spec;
@@ -260,6 +261,20 @@ namespace Rlay.Unity
             Array.Copy(answer.Infos, result.Infos, result.Infos.Length);
             result.Finals.AddRange(answer.Finals);
             result.ObservationBatch = answer.ObservationBatch;
+        }
+
+        public void ResetAgents(ulong? seed, Value options, AgentReports reports)
+        {
+            var answer = (AgentReports)channel.Send(new AgentResetCommand { Seed = seed, Options = options }, timeout);
+            foreach (AgentReport report in answer.All)
+                reports.All.Add(report);
+        }
+
+        public void StepAgents(IList<AgentAction> actions, AgentReports reports)
+        {
+            var answer = (AgentReports)channel.Send(new AgentStepCommand { Actions = new List<AgentAction>(actions) }, timeout);
+            foreach (AgentReport report in answer.All)
+                reports.All.Add(report);
         }
 
         public Value[] Render()

@@ -49,6 +49,8 @@ namespace Rlay.Unity
         MainThreadChannel channel;
         PendingCommand stepCommand;
         PendingCommand heldStep;
+        readonly AgentRoster roster;
+        AgentReports agentReports;
         StepResult stepResult;
         Value[] actions;
         bool[] resetThisStep;
@@ -85,6 +87,30 @@ namespace Rlay.Unity
             AutoresetMode = AutoresetMode.NextStep;
             Mode = ControlMode.Heuristic;
         }
+
+        /// <summary>A multi-agent scene (protocol 1.1): agents with behaviours, their own decision
+        /// intervals, ends and respawns (see <see cref="AgentRoster"/>).</summary>
+        public LockstepController(AgentRoster roster)
+        {
+            if (roster == null)
+                throw new ArgumentNullException("roster");
+            this.roster = roster;
+            envs = new List<ISubEnvironment>();
+            foreach (AgentSlot slot in roster.Slots)
+                envs.Add(slot.Env);
+            int n = envs.Count;
+            actions = new Value[n];
+            resetThisStep = new bool[n];
+            needsReset = new bool[n];
+            ended = new bool[n];
+            DecisionPeriod = 1;
+            RepeatActions = true;
+            AutoresetMode = AutoresetMode.Disabled;
+            Mode = ControlMode.Heuristic;
+        }
+
+        /// <summary>The multi-agent roster, or null for a scene of identical sub-environments.</summary>
+        public AgentRoster Roster { get { return roster; } }
 
         public Space ObservationSpace { get; private set; }
 
@@ -225,7 +251,7 @@ namespace Rlay.Unity
                 PendingCommand command = channel.Take(TimeSpan.Zero);
                 if (command == null)
                     return false;
-                if (command.Request is StepCommand)
+                if (command.Request is StepCommand || command.Request is AgentStepCommand)
                 {
                     string why = refusal();
                     if (why == null)
@@ -243,6 +269,15 @@ namespace Rlay.Unity
         /// <summary>Main thread: the world is about to advance one fixed step.</summary>
         public void BeforeFixedStep()
         {
+            if (roster != null)
+            {
+                if (Mode == ControlMode.Heuristic && substep == 0)
+                    roster.DecideHeuristically(ReportAgentFailure);
+                if (Mode == ControlMode.AwaitingCommand)
+                    return;
+                roster.Act(substep == 0, RepeatActions, Mode == ControlMode.Heuristic ? (Action<int, Exception>)ReportAgentFailure : null);
+                return;
+            }
             if (Mode == ControlMode.Heuristic && substep == 0)
                 DecideHeuristically();
             if (Mode == ControlMode.AwaitingCommand)
@@ -261,11 +296,27 @@ namespace Rlay.Unity
             }
         }
 
-        /// <summary>Main thread, no trainer attached: begin sub-environment i's episode, isolating
+        /// <summary>Main thread, no trainer attached: begin every agent's episode, isolating
         /// a failure (reported through <see cref="AgentFailed"/>) from the others.</summary>
-        public void BeginHeuristicEpisode(int i)
+        public void BeginHeuristicEpisodes()
         {
-            Isolated(i, () => Begin(i, null, null));
+            if (roster != null)
+            {
+                roster.BeginAll(ReportAgentFailure);
+                return;
+            }
+            for (int i = 0; i < envs.Count; i++)
+            {
+                int index = i;
+                Isolated(index, () => Begin(index, null, null));
+            }
+        }
+
+        void ReportAgentFailure(int i, Exception error)
+        {
+            if (AgentFailed == null)
+                throw new InvalidOperationException("agent " + i + " failed: " + error.Message, error);
+            AgentFailed(i, error);
         }
 
         void Isolated(int i, Action action)
@@ -287,6 +338,11 @@ namespace Rlay.Unity
         {
             if (Mode == ControlMode.AwaitingCommand)
                 return;
+            if (roster != null)
+            {
+                AfterAgentsFixedStep();
+                return;
+            }
             for (int i = 0; i < envs.Count; i++)
                 ended[i] = ended[i] || envs[i].IsTerminated || envs[i].IsTruncated;
             substep++;
@@ -298,6 +354,40 @@ namespace Rlay.Unity
                 FinishStep();
             else
                 FinishHeuristicStep();
+        }
+
+        void AfterAgentsFixedStep()
+        {
+            substep++;
+            if (substep < Math.Max(1, DecisionPeriod))
+                return;
+            substep = 0;
+            TotalSteps++;
+            if (Mode != ControlMode.Stepping)
+            {
+                roster.EndTick(null, ReportAgentFailure);
+                return;
+            }
+            PendingCommand command = stepCommand;
+            bool done;
+            try
+            {
+                done = roster.EndTick(agentReports, null);
+            }
+            catch (Exception error)
+            {
+                stepCommand = null;
+                Mode = ControlMode.AwaitingCommand;
+                if (command != null)
+                    Failed(command, error);
+                return;
+            }
+            if (!done)
+                return; // nobody decides yet: the step goes on for another tick
+            stepCommand = null;
+            Mode = ControlMode.AwaitingCommand;
+            if (command != null)
+                command.Complete(agentReports);
         }
 
         /// <summary>Main thread: drop the trainer (and one about to attach); their commands fail at once.</summary>
@@ -377,6 +467,27 @@ namespace Rlay.Unity
                 {
                     command.Complete(Reset(reset.Args));
                     return false;
+                }
+                var agentReset = command.Request as AgentResetCommand;
+                if (agentReset != null)
+                {
+                    var reports = new AgentReports();
+                    roster.Reset(agentReset.Seed, agentReset.Options, reports);
+                    hasReset = true;
+                    command.Complete(reports);
+                    return false;
+                }
+                var agentStep = command.Request as AgentStepCommand;
+                if (agentStep != null)
+                {
+                    if (!hasReset)
+                        throw new CommandException(ErrorCode.FailedPrecondition, "step before reset: call reset() first");
+                    roster.StartStep(agentStep.Actions);
+                    agentReports = new AgentReports();
+                    substep = 0;
+                    stepCommand = command;
+                    Mode = ControlMode.Stepping;
+                    return true;
                 }
                 var step = command.Request as StepCommand;
                 if (step != null)
@@ -542,6 +653,17 @@ namespace Rlay.Unity
         {
             if (string.IsNullOrEmpty(RenderMode))
                 throw new CommandException(ErrorCode.FailedPrecondition, "render() without a render mode: pass render_mode=\"rgb_array\" when connecting");
+            if (roster != null)
+            {
+                // One env, one frame: the first agent that renders one.
+                foreach (ISubEnvironment env in envs)
+                {
+                    Value frame = env.Render(RenderMode);
+                    if (frame != null)
+                        return new[] { frame };
+                }
+                return new Value[1];
+            }
             var frames = new Value[envs.Count];
             for (int i = 0; i < envs.Count; i++)
                 frames[i] = envs[i].Render(RenderMode);
@@ -585,6 +707,19 @@ namespace Rlay.Unity
     public sealed class StepCommand
     {
         public Value[] Actions;
+    }
+
+    /// <summary>A multi-agent reset: one seed for the scene (agent i gets seed + i).</summary>
+    public sealed class AgentResetCommand
+    {
+        public ulong? Seed;
+        public Value Options;
+    }
+
+    /// <summary>A multi-agent step: one action per live agent, checked by the session.</summary>
+    public sealed class AgentStepCommand
+    {
+        public List<AgentAction> Actions;
     }
 
     /// <summary>A render of every sub-environment.</summary>
