@@ -120,6 +120,7 @@ def check_manifests() -> None:
         "Rlay.Unity": ["Rlay.Core"],
         "Rlay.Editor": ["Rlay.Core", "Rlay.Unity"],
         "Rlay.Samples.CartPole": ["Rlay.Core", "Rlay.Unity"],
+        "Rlay.Samples.ChaserEvader": ["Rlay.Core", "Rlay.Unity"],
     }
     for name, refs in expected_refs.items():
         if name not in by_name:
@@ -188,7 +189,7 @@ def compile_all() -> Path:
         unity = OUT / f"Rlay.Unity.{tag}.dll"
         refs = [f"-r:{core}", f"-r:{stubs}"]
         run([*STRICT, *flags, "-target:library", f"-out:{unity}", *refs, *sources(UNITY)])
-        sample = OUT / f"Rlay.Samples.CartPole.{tag}.dll"
+        sample = OUT / f"Rlay.Samples.{tag}.dll"
         run([*STRICT, *flags, "-target:library", f"-out:{sample}", *refs, f"-r:{unity}", *sources(SAMPLES)])
         if "UNITY_EDITOR" in defines:
             editor = OUT / f"Rlay.Editor.{tag}.dll"

@@ -1,5 +1,6 @@
 // Multi-agent scenes (protocol 1.1) in the stand-ins' player loop: behaviours with
 // different spaces, agents that end and respawn, decision intervals, late spawns.
+using System;
 using System.Collections.Generic;
 using NUnit.Framework;
 using Rlay.Protocol;
@@ -175,6 +176,88 @@ namespace Rlay.Unity.EngineTests
                 }
                 Assert.AreEqual(runs[0], runs[1]);
             }
+        }
+    }
+}
+
+namespace Rlay.Unity.EngineTests
+{
+    using Rlay.Samples.ChaserEvader;
+
+    [TestFixture]
+    public class ChaserEvaderSampleTests : SceneTest
+    {
+        static RlayEnvironment Build()
+        {
+            var root = new GameObject("Scene");
+            root.AddComponent<ChaserEvaderScene>();
+            RlayEnvironment environment = root.GetComponent<RlayEnvironment>();
+            environment.Port = 0;
+            return environment;
+        }
+
+        [Test]
+        public void TwoBehavioursPlayThemselvesWithoutATrainer()
+        {
+            StubPlayerLoop.StripEngineCode = true;
+            RlayEnvironment environment = Build();
+            Frames(400);
+            Assert.AreEqual("", Console.Exceptions());
+            CollectionAssert.AreEqual(new[] { "chaser", "evader" }, environment.Spec.Behaviors.ConvertAll(b => b.Name));
+            CollectionAssert.AreEqual(new[] { "chaser_0", "evader_0" }, environment.Spec.Agents.ConvertAll(a => a.Name));
+            Assert.AreEqual(Space.KindOneofCase.Discrete, environment.Spec.Behaviors[0].ActionSpace.KindCase);
+            Assert.AreEqual(Space.KindOneofCase.Box, environment.Spec.Behaviors[1].ActionSpace.KindCase);
+            var chaser = (ChaserAgent)environment.Agents[0];
+            Assert.IsTrue(chaser.EpisodeCount > 1, "the greedy chaser caught the evader and both respawned");
+        }
+
+        [Test]
+        public void ASeededEpisodeReplaysExactly()
+        {
+            RlayEnvironment environment = Build();
+            Frames(2);
+            using (var player = new Player())
+            {
+                Trainer trainer = player.Attach(environment);
+                var runs = new List<string>();
+                for (int run = 0; run < 2; run++)
+                {
+                    var trace = new List<string>();
+                    AgentReports reports = AgentCommands.Reset(trainer.Channel, 11);
+                    var live = new List<int>();
+                    foreach (AgentReport report in reports.All)
+                    {
+                        trace.Add(Trace(report));
+                        live.Add(report.Agent);
+                    }
+                    for (int step = 0; step < 12 && live.Count > 0; step++)
+                    {
+                        var actions = new List<object>();
+                        foreach (int agent in live)
+                        {
+                            actions.Add(agent);
+                            actions.Add(agent == 0 ? Values.Int(1 + step % 4) : Values.Tensor(Tensors.FromArray(new float[] { 1f, -0.5f })));
+                        }
+                        reports = AgentCommands.Step(trainer.Channel, actions.ToArray());
+                        live.Clear();
+                        foreach (AgentReport report in reports.All)
+                        {
+                            trace.Add(Trace(report));
+                            if (report.Live)
+                                live.Add(report.Agent);
+                        }
+                    }
+                    runs.Add(string.Join("\n", trace.ToArray()));
+                }
+                Assert.AreEqual(runs[0], runs[1], "the same seed and actions give the same episode");
+                StringAssert.Contains("1:", runs[0], "the evader was reported");
+            }
+        }
+
+        static string Trace(AgentReport report)
+        {
+            return report.Agent + ":" + string.Join(",", Array.ConvertAll(Tensors.ToArray<float>(report.Observation.Tensor), f => f.ToString("R")))
+                + " r=" + report.Reward.ToString("R") + " " + report.Terminated + report.Truncated + report.Live;
         }
     }
 }

@@ -98,8 +98,11 @@ namespace Rlay.Unity
                 Spawn(i, seed.HasValue ? unchecked(seed.Value + (ulong)i) : (ulong?)null, options);
                 slots[i].Env.TakeReward();
                 live[i] = true;
-                reports.Live(i, slots[i].Env.Observe(), slots[i].Env.TakeInfo());
             }
+            // Observed once every agent has begun: an observation may look at the others.
+            for (int i = 0; i < n; i++)
+                if (live[i])
+                    reports.Live(i, slots[i].Env.Observe(), slots[i].Env.TakeInfo());
         }
 
         /// <summary>Heuristic play: begin every present agent's episode.</summary>
