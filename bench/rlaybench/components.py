@@ -57,7 +57,7 @@ def _capture(payload_name: str) -> tuple[Any, bytes, bytes]:
 def pieces(payload_name: str) -> list[tuple[str, str, Callable[[], object]]]:
     """(side, piece, fn) for every piece that can be built against this rlay."""
     import numpy as np
-    from rlay import agent_session, client_env, env_session, values
+    from rlay import agent_session, env_session, values
     from rlay.v1 import session_pb2, tensor_pb2
 
     payload = PAYLOADS[payload_name]
@@ -68,7 +68,7 @@ def pieces(payload_name: str) -> list[tuple[str, str, Callable[[], object]]]:
     backend = env._session._connection.session._backend
     action = action_for(payload, 1)
     batch_action = (
-        np.asarray(action) if payload.batched else client_env._batch_of_one(act_space, action)
+        np.asarray(action) if payload.batched else agent_session.batch_of_one(act_space, action)
     )
     request = session_pb2.SessionRequest.FromString(request_wire)
     reply = session_pb2.SessionResponse.FromString(reply_wire)
@@ -105,7 +105,7 @@ def pieces(payload_name: str) -> list[tuple[str, str, Callable[[], object]]]:
             (
                 "agent",
                 "ClientEnv wrapper: action to batch of one",
-                lambda: client_env._batch_of_one(act_space, action),
+                lambda: agent_session.batch_of_one(act_space, action),
             )
         )
         obs_batch = values.decode_batch(obs_space, reply.step.observations, n)
@@ -113,7 +113,7 @@ def pieces(payload_name: str) -> list[tuple[str, str, Callable[[], object]]]:
             (
                 "agent",
                 "ClientEnv wrapper: first of the obs batch",
-                lambda: client_env._first(obs_space, obs_batch),
+                lambda: agent_session.first_of_batch(obs_space, obs_batch),
             )
         )
     out += [

@@ -19,6 +19,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from google.protobuf.message import DecodeError
+from gymnasium import spaces
 
 from rlay._version import __version__
 from rlay.errors import (
@@ -46,12 +47,13 @@ from rlay.protocol import (
     error_for_code,
     format_version,
 )
+from rlay.step_codec import StepCodec
 from rlay.tensors import decode_tensor
 from rlay.transports.base import Connection
 from rlay.v1 import session_pb2, tensor_pb2
 from rlay.values import decode_batch, decode_element, decode_value, fill_batch, fill_value
 
-__all__ = ["AgentSession"]
+__all__ = ["AgentSession", "batch_of_one", "first_of_batch"]
 
 logger = logging.getLogger("rlay.session")
 
@@ -85,6 +87,8 @@ class AgentSession:
         # that only grows, so a reused message leaks (about 1 KB per step, a frame's
         # size per step for large observations) and makes every step fault in pages.
         self._description: EnvDescription | None = None
+        # Built at the handshake when the spaces allow hand-built step frames.
+        self._codec: StepCodec | None = None
 
     @property
     def description(self) -> EnvDescription:
@@ -118,6 +122,11 @@ class AgentSession:
             )
         try:
             self._description = EnvDescription.from_hello(reply)
+            self._codec = StepCodec.for_spaces(
+                self._description.observation_space,
+                self._description.action_space,
+                self._description.num_envs,
+            )
         except (UnsupportedSpace, InvalidValue, ProtocolError):
             self._drop()
             raise
@@ -160,23 +169,49 @@ class AgentSession:
         if description is None:
             raise RlayError("the handshake has not happened yet; call hello() first")
         n = description.num_envs
+        codec = self._codec
+        if codec is not None:
+            data = self._exchange(codec.encode_request(actions))
+            fast = codec.decode_reply(data)
+            if fast is not None:
+                observations = codec.observations(fast)
+                columns = codec.columns(fast)
+                if observations is not None and columns is not None:
+                    extra = fast.extra
+                    if extra is None:
+                        return StepResult(observations, *columns, [{} for _ in range(n)], [])
+                    return StepResult(observations, *columns, *self._extras(extra, n))
+            return self._step_result(self._reply("step", data).step, n)
         request = session_pb2.SessionRequest()
         fill_batch(request.step.actions, description.action_space, actions, n, path="actions")
-        reply = self._roundtrip("step", request).step
-        try:
-            observations = decode_batch(
-                description.observation_space, reply.observations, n, path="observations"
-            )
-            rewards = read_column(reply.rewards, tensor_pb2.DTYPE_FLOAT64, F64_LE, n)
-            terminated = read_column(reply.terminated, tensor_pb2.DTYPE_BOOL, BOOL, n)
-            truncated = read_column(reply.truncated, tensor_pb2.DTYPE_BOOL, BOOL, n)
-        except (InvalidValue, UnsupportedSpace) as error:
-            self._drop()
-            raise ProtocolError(f"malformed step reply: {error}") from error
-        infos_msg, finals_msg = reply.infos, reply.finals
-        infos = self._decode_infos(infos_msg, n) if infos_msg else [{} for _ in range(n)]
-        finals = [self._decode_final(final, n) for final in finals_msg] if finals_msg else []
-        return StepResult(observations, rewards, terminated, truncated, infos, finals)
+        return self._step_result(self._roundtrip("step", request).step, n)
+
+    def step_single(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """Step an env of one sub-env with an action in element form; returns Gymnasium's
+        ``(observation, reward, terminated, truncated, info)``."""
+        description = self.description
+        codec = self._codec
+        frame = codec.encode_request_one(action) if codec is not None else None
+        if frame is not None and codec is not None:
+            data = self._exchange(frame)
+            fast = codec.decode_reply(data)
+            if fast is not None:
+                single = codec.single(fast)
+                if single is not None:
+                    extra = fast.extra
+                    if extra is None:
+                        return (*single, {})
+                    return (*single, self._extras(extra, 1)[0][0])
+            result = self._step_result(self._reply("step", data).step, 1)
+        else:
+            result = self.step(batch_of_one(description.action_space, action))
+        return (
+            first_of_batch(description.observation_space, result.observations),
+            float(result.rewards[0]),
+            bool(result.terminated[0]),
+            bool(result.truncated[0]),
+            result.infos[0],
+        )
 
     def render(self) -> list[Any]:
         """One frame per sub-environment (None where the env renders nothing)."""
@@ -213,15 +248,22 @@ class AgentSession:
     def _roundtrip(
         self, expected: str, request: session_pb2.SessionRequest
     ) -> session_pb2.SessionResponse:
+        return self._reply(expected, self._exchange(request.SerializeToString()))
+
+    def _exchange(self, frame: bytes) -> bytes:
+        """Send one request frame and wait for the reply frame."""
         connection = self._connection
         if connection is None:
             raise ConnectionClosed("the session is closed")
         try:
-            connection.send(request.SerializeToString())
-            data = connection.recv(self.timeout)
+            connection.send(frame)
+            return connection.recv(self.timeout)
         except (ConnectionClosed, Timeout) as error:
             self._lost(error)
             raise
+
+    def _reply(self, expected: str, data: bytes) -> session_pb2.SessionResponse:
+        """Parse a reply frame that must be ``expected`` (an error reply raises)."""
         try:
             response = session_pb2.SessionResponse.FromString(data)
         except DecodeError as error:
@@ -234,6 +276,29 @@ class AgentSession:
             raise self._remote_error(response.error)
         self._drop()
         raise ProtocolError(f"expected a {expected} reply from the env, got {kind or 'nothing'}")
+
+    def _step_result(self, reply: session_pb2.StepResponse, n: int) -> StepResult:
+        """A step reply parsed by protobuf, decoded and checked."""
+        try:
+            observations = decode_batch(
+                self.description.observation_space, reply.observations, n, path="observations"
+            )
+            rewards = read_column(reply.rewards, tensor_pb2.DTYPE_FLOAT64, F64_LE, n)
+            terminated = read_column(reply.terminated, tensor_pb2.DTYPE_BOOL, BOOL, n)
+            truncated = read_column(reply.truncated, tensor_pb2.DTYPE_BOOL, BOOL, n)
+        except (InvalidValue, UnsupportedSpace) as error:
+            self._drop()
+            raise ProtocolError(f"malformed step reply: {error}") from error
+        return StepResult(observations, rewards, terminated, truncated, *self._extras(reply, n))
+
+    def _extras(
+        self, reply: session_pb2.StepResponse, n: int
+    ) -> tuple[list[dict[str, Any]], list[FinalStep]]:
+        """The infos and finals of a step reply."""
+        infos_msg, finals_msg = reply.infos, reply.finals
+        infos = self._decode_infos(infos_msg, n) if infos_msg else [{} for _ in range(n)]
+        finals = [self._decode_final(final, n) for final in finals_msg] if finals_msg else []
+        return infos, finals
 
     def _remote_error(self, error: session_pb2.Error) -> RlayError:
         if error.code not in RECOVERABLE_CODES:
@@ -292,3 +357,40 @@ def read_column(tensor: tensor_pb2.Tensor, code: int, dtype: np.dtype[Any], n: i
     if array.shape != (n,):
         raise InvalidValue(f"expected shape ({n},), got {array.shape}")
     return array.astype(dtype)
+
+
+def first_of_batch(space: gym.Space[Any], batch: Any) -> Any:
+    """Element 0 of a batch of one, as the env itself would have returned it."""
+    if isinstance(space, (spaces.Box, spaces.MultiBinary, spaces.MultiDiscrete)):
+        return batch[0]
+    if isinstance(space, spaces.Discrete):
+        return int(batch[0])
+    if isinstance(space, spaces.Tuple):
+        return tuple(first_of_batch(s, b) for s, b in zip(space.spaces, batch, strict=True))
+    if isinstance(space, spaces.Dict):
+        return {key: first_of_batch(s, batch[key]) for key, s in space.spaces.items()}
+    return batch[0]
+
+
+def batch_of_one(space: gym.Space[Any], x: Any) -> Any:
+    """The batch form of a single action (a view where possible: no copy on the hot path)."""
+    if type(x) is int and type(space) is spaces.Discrete:
+        return np.array((x,), dtype=space.dtype)
+    if isinstance(space, (spaces.Box, spaces.MultiBinary, spaces.MultiDiscrete)):
+        array = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=space.dtype)
+        return array.reshape((1, *array.shape))
+    if isinstance(space, spaces.Discrete):
+        if isinstance(x, np.ndarray) and x.shape == () and np.issubdtype(x.dtype, np.integer):
+            x = x.item()
+        if not isinstance(x, (int, np.integer)) or isinstance(x, bool):
+            raise InvalidValue(f"action: expected an integer for {space}, got {x!r}")
+        return np.array([x], dtype=space.dtype)
+    if isinstance(space, spaces.Tuple):
+        if not isinstance(x, tuple) or len(x) != len(space.spaces):
+            raise InvalidValue(f"action: expected a tuple of {len(space.spaces)} for {space}")
+        return tuple(batch_of_one(s, v) for s, v in zip(space.spaces, x, strict=True))
+    if isinstance(space, spaces.Dict):
+        if not isinstance(x, dict) or set(x) != set(space.spaces):
+            raise InvalidValue(f"action: expected a dict with keys {list(space.spaces)}")
+        return {key: batch_of_one(s, x[key]) for key, s in space.spaces.items()}
+    return (x,)

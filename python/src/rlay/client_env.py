@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
 from gymnasium.envs.registration import EnvSpec
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from rlay._retry import connect_with_retry
+from rlay.agent_session import first_of_batch
 from rlay.errors import ConnectionClosed, InvalidValue
 from rlay.session import AgentSession, EnvDescription, StepResult
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE
@@ -147,19 +147,11 @@ class RemoteEnv(_AgentCore, gym.Env[Any, Any]):
         session = self._require()
         super().reset(seed=seed)
         result = session.reset([seed] if seed is not None else None, options, None)
-        return _first(self.observation_space, result.observations), result.infos[0]
+        return first_of_batch(self.observation_space, result.observations), result.infos[0]
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         """Send ``action`` and return the observation it produced."""
-        session = self._require()
-        result = session.step(_batch_of_one(self.action_space, action))
-        return (
-            _first(self.observation_space, result.observations),
-            float(result.rewards[0]),
-            bool(result.terminated[0]),
-            bool(result.truncated[0]),
-            result.infos[0],
-        )
+        return self._require().step_single(action)
 
     def render(self) -> Any:
         """The remote env's frame (e.g. an RGB array for ``render_mode="rgb_array"``)."""
@@ -298,43 +290,6 @@ def _check_reset_mask(mask: Any, n: int) -> np.ndarray[Any, Any]:
             f"got reset_mask={mask}"
         )
     return mask
-
-
-def _first(space: gym.Space[Any], batch: Any) -> Any:
-    """Element 0 of a batch of one, as the env itself would have returned it."""
-    if isinstance(space, (spaces.Box, spaces.MultiBinary, spaces.MultiDiscrete)):
-        return batch[0]
-    if isinstance(space, spaces.Discrete):
-        return int(batch[0])
-    if isinstance(space, spaces.Tuple):
-        return tuple(_first(s, b) for s, b in zip(space.spaces, batch, strict=True))
-    if isinstance(space, spaces.Dict):
-        return {key: _first(s, batch[key]) for key, s in space.spaces.items()}
-    return batch[0]
-
-
-def _batch_of_one(space: gym.Space[Any], x: Any) -> Any:
-    """The batch form of a single action (a view where possible: no copy on the hot path)."""
-    if type(x) is int and type(space) is spaces.Discrete:
-        return np.array((x,), dtype=space.dtype)
-    if isinstance(space, (spaces.Box, spaces.MultiBinary, spaces.MultiDiscrete)):
-        array = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=space.dtype)
-        return array.reshape((1, *array.shape))
-    if isinstance(space, spaces.Discrete):
-        if isinstance(x, np.ndarray) and x.shape == () and np.issubdtype(x.dtype, np.integer):
-            x = x.item()
-        if not isinstance(x, (int, np.integer)) or isinstance(x, bool):
-            raise InvalidValue(f"action: expected an integer for {space}, got {x!r}")
-        return np.array([x], dtype=space.dtype)
-    if isinstance(space, spaces.Tuple):
-        if not isinstance(x, tuple) or len(x) != len(space.spaces):
-            raise InvalidValue(f"action: expected a tuple of {len(space.spaces)} for {space}")
-        return tuple(_batch_of_one(s, v) for s, v in zip(space.spaces, x, strict=True))
-    if isinstance(space, spaces.Dict):
-        if not isinstance(x, dict) or set(x) != set(space.spaces):
-            raise InvalidValue(f"action: expected a dict with keys {list(space.spaces)}")
-        return {key: _batch_of_one(s, x[key]) for key, s in space.spaces.items()}
-    return (x,)
 
 
 class _Dialing(_AgentCore):

@@ -44,6 +44,7 @@ from rlay.protocol import (
     error_for_code,
     format_version,
 )
+from rlay.step_codec import StepCodec
 from rlay.transports.base import Connection
 from rlay.v1 import session_pb2, tensor_pb2
 from rlay.values import decode_batch, decode_value, fill_batch, fill_element, fill_value
@@ -144,6 +145,8 @@ class EnvSession:
         # Fresh messages for every frame (see AgentSession: reused upb messages leak).
         self._description: EnvDescription | None = None
         self._opened = False
+        # Built at the handshake when the spaces allow hand-built step frames.
+        self._codec: StepCodec | None = None
         #: Why the session ended, or None after the agent's close (see :meth:`run`).
         self.error: RlayError | None = None
 
@@ -217,6 +220,11 @@ class EnvSession:
         try:
             self._opened = True
             self._description = self._backend.open(hello.render_mode or None)
+            self._codec = StepCodec.for_spaces(
+                self._description.observation_space,
+                self._description.action_space,
+                self._description.num_envs,
+            )
             response = session_pb2.SessionResponse()
             reply = response.hello
             reply.protocol_version.major, reply.protocol_version.minor = PROTOCOL_VERSION
@@ -233,7 +241,20 @@ class EnvSession:
     # -- commands ------------------------------------------------------------------------
 
     def _serve_one(self) -> None:
-        request = self._receive(self.idle_timeout)
+        data = self._connection.recv(self.idle_timeout)
+        codec = self._codec
+        if codec is not None:
+            actions = codec.decode_request(data)
+            if actions is not None:
+                try:
+                    result = self._backend.step(actions)
+                    frame = codec.encode_reply(*result)
+                except Exception as error:
+                    self._send(self._error_response("step", error))
+                    return
+                self._connection.send(frame)
+                return
+        request = self._parse(data)
         kind = request.WhichOneof("kind")
         handler = _HANDLERS.get(kind or "")
         if handler is None:
@@ -248,16 +269,21 @@ class EnvSession:
         except _EndSession:
             raise
         except Exception as error:
-            code, message = _classify(error)
-            if code not in RECOVERABLE_CODES:
-                self._fatal(code, message)
-                raise _EndSession from None
-            if code == session_pb2.ERROR_CODE_ENV:
-                logger.warning("%s: the env raised during %s: %s", self._name, kind, message)
-            response = session_pb2.SessionResponse()
-            response.error.code = code
-            response.error.message = message
+            response = self._error_response(kind or "", error)
         self._send(response)
+
+    def _error_response(self, kind: str, error: Exception) -> session_pb2.SessionResponse:
+        """The error reply for a command that raised; ends the session unless recoverable."""
+        code, message = _classify(error)
+        if code not in RECOVERABLE_CODES:
+            self._fatal(code, message)
+            raise _EndSession from None
+        if code == session_pb2.ERROR_CODE_ENV:
+            logger.warning("%s: the env raised during %s: %s", self._name, kind, message)
+        response = session_pb2.SessionResponse()
+        response.error.code = code
+        response.error.message = message
+        return response
 
     def _on_reset(
         self, request: session_pb2.SessionRequest, response: session_pb2.SessionResponse
@@ -351,7 +377,9 @@ class EnvSession:
         return self._description
 
     def _receive(self, timeout: float | None) -> session_pb2.SessionRequest:
-        data = self._connection.recv(timeout)
+        return self._parse(self._connection.recv(timeout))
+
+    def _parse(self, data: bytes) -> session_pb2.SessionRequest:
         try:
             return session_pb2.SessionRequest.FromString(data)
         except DecodeError as error:

@@ -48,6 +48,7 @@ from rlay.tensors import decode_tensor, fill_tensor
 from rlay.v1 import tensor_pb2, value_pb2
 
 __all__ = [
+    "coerce_array",
     "decode_batch",
     "decode_batch_to_elements",
     "decode_element",
@@ -274,6 +275,17 @@ def _as_array(
     if arr.shape != shape:
         raise InvalidValue(f"{path}: expected shape {shape}, got {arr.shape}")
     return arr
+
+
+def coerce_array(
+    x: Any, dtype: np.dtype[Any], shape: tuple[int, ...], *, path: str = "value"
+) -> np.ndarray[Any, Any]:
+    """``x`` as an array of exactly ``dtype`` and ``shape``, cast the way the encoders cast.
+
+    >>> coerce_array([1, 2], np.dtype(np.float32), (2,))
+    array([1., 2.], dtype=float32)
+    """
+    return _as_array(x, dtype, shape, path)
 
 
 def _as_rows(
