@@ -103,7 +103,7 @@ class _Tensor:
 
     def fill(self, msg: tensor_pb2.Tensor) -> None:
         """A template: the right dtype and shape, data of the right size."""
-        msg.dtype = self.code  # type: ignore[assignment]
+        msg.dtype = self.code
         msg.shape[:] = self.shape
         msg.data = b"\x00" * self.size
 
@@ -111,7 +111,8 @@ class _Tensor:
         """A fresh writable array of the data at ``at``; None for bool bytes other than 0/1."""
         if self.is_bool and frame[at : at + self.size].translate(None, _FALSE_TRUE):
             return None
-        return np.frombuffer(frame, self.dtype, self.count, at).reshape(self.shape).copy()
+        array: np.ndarray[Any, Any] = np.frombuffer(frame, self.dtype, self.count, at)
+        return array.reshape(self.shape).copy()
 
 
 class StepCodec:
