@@ -112,7 +112,8 @@ class _Tensor:
         if self.is_bool and frame[at : at + self.size].translate(None, _FALSE_TRUE):
             return None
         array: np.ndarray[Any, Any] = np.frombuffer(frame, self.dtype, self.count, at)
-        return array.reshape(self.shape).copy()
+        fresh: np.ndarray[Any, Any] = array.reshape(self.shape).copy()
+        return fresh
 
 
 class StepCodec:
