@@ -32,7 +32,7 @@ from pck import write_pack
 
 # Project -> (folders packed besides addons/rlay, main scene, extra project settings).
 PROJECTS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "tests": (("tests",), "res://tests/run_tests.tscn", ""),
+    "tests": (("tests", "peer", "sample"), "res://tests/run_tests.tscn", ""),
     "peer": (("peer",), "res://peer/peer.tscn", ""),
     "sample": (("sample",), "res://sample/cartpole.tscn", ""),
 }

@@ -9,6 +9,7 @@ extends Node
 const SCRIPTS: Array[String] = [
 	"res://tests/test_proto_wire.gd",
 	"res://tests/test_vectors.gd",
+	"res://tests/test_scripts_load.gd",
 ]
 
 

@@ -1,0 +1,43 @@
+## The conformance environments by name (conformance/ENVIRONMENTS.md).
+extends RefCounted
+
+const V1 = preload("res://addons/rlay/generated/rlay_v1.gd")
+const Episodes = preload("res://peer/env_episodes.gd")
+const Infos = preload("res://peer/env_infos.gd")
+const ControlEnv = preload("res://peer/env_control.gd")
+const Large = preload("res://peer/env_large.gd")
+const Batched = preload("res://peer/env_batched.gd")
+const SpacesEnv = preload("res://peer/env_spaces.gd")
+
+const NAMES := [
+	"spaces",
+	"episodes",
+	"infos",
+	"control",
+	"large",
+	"batched-next-step",
+	"batched-same-step",
+	"batched-disabled",
+]
+
+
+## A fresh environment, or null for a name this peer does not host.
+static func create(name: String) -> RefCounted:
+	match name:
+		"spaces":
+			return SpacesEnv.new()
+		"episodes":
+			return Episodes.new()
+		"infos":
+			return Infos.new()
+		"control":
+			return ControlEnv.new()
+		"large":
+			return Large.new()
+		"batched-next-step":
+			return Batched.new(name, V1.AutoresetMode.AUTORESET_MODE_NEXT_STEP)
+		"batched-same-step":
+			return Batched.new(name, V1.AutoresetMode.AUTORESET_MODE_SAME_STEP)
+		"batched-disabled":
+			return Batched.new(name, V1.AutoresetMode.AUTORESET_MODE_DISABLED)
+	return null
