@@ -206,10 +206,22 @@ DOCS_TOOLS = [
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the documentation site; warnings such as broken links are errors."""
+    """Build the site strictly, run its code examples, check it in headless Chromium.
+
+    A broken link or anchor fails the build; a python block that raises fails the
+    examples (the pages that train with Stable-Baselines3 run in the sb3 session).
+    """
     # grpcio-tools: the protocol reference is generated from proto/ at build time.
-    session.install(*DOCS_TOOLS, GRPCIO_TOOLS)
+    session.install(*DOCS_TOOLS, GRPCIO_TOOLS, *TEST_TOOLS, *ENV_EXTRAS)
     install_rlay(session)
+    session.run(
+        "pytest",
+        "-q",
+        "-m",
+        "not sb3",
+        "python/tests/test_docs_snippets.py",
+        *session.posargs,
+    )
     # Not --quiet: it hides the warnings that --strict turns into a failure.
     session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
     # The built site as a reader sees it, in headless Chromium: pages, nav, links, search.
