@@ -33,6 +33,7 @@ from rlay.errors import (
     VersionMismatch,
 )
 from rlay.host import GymBackend, Host, dial, serve
+from rlay.multi import MultiVectorEnv
 from rlay.registration import register_envs
 from rlay.server_env import ServerEnv, ServerVectorEnv
 from rlay.session import PROTOCOL_VERSION, EnvBackend, EnvDescription
@@ -50,6 +51,7 @@ __all__ = [
     "Host",
     "InvalidAddress",
     "InvalidValue",
+    "MultiVectorEnv",
     "ProcessDied",
     "ProtocolError",
     "RemoteError",

@@ -139,6 +139,20 @@ class AgentSession:
         mask: np.ndarray[Any, Any] | Sequence[bool] | None = None,
     ) -> ResetResult:
         """Reset sub-environments: one seed per sub-env (None = unseeded) and a mask."""
+        self.send_reset(seeds, options, mask)
+        return self.receive_reset()
+
+    def send_reset(
+        self,
+        seeds: Sequence[int | None] | None = None,
+        options: dict[str, Any] | None = None,
+        mask: np.ndarray[Any, Any] | Sequence[bool] | None = None,
+    ) -> None:
+        """The first half of :meth:`reset`: send it; :meth:`receive_reset` waits for it.
+
+        Split so that one agent can drive several sessions at once (send to every one,
+        then gather the replies), as :class:`rlay.MultiVectorEnv` does.
+        """
         description = self.description
         n = description.num_envs
         request = session_pb2.SessionRequest()
@@ -159,19 +173,44 @@ class AgentSession:
             if len(mask) != n:
                 raise InvalidValue(f"mask: expected {n} entries, got {len(mask)}")
             reset.mask[:] = [bool(m) for m in mask]
-        reply = self._roundtrip("reset", request).reset
+        self._send_frame(request.SerializeToString())
+
+    def receive_reset(self) -> ResetResult:
+        """Wait for the reply to :meth:`send_reset`."""
+        description = self.description
+        n = description.num_envs
+        reply = self._reply("reset", self._receive_frame()).reset
         observations = self._decode_batch(description.observation_space, reply.observations, n)
         return ResetResult(observations, self._decode_infos(reply.infos, n))
 
     def step(self, actions: Any) -> StepResult:
         """Send one batch of actions and wait for the resulting step (never one step late)."""
+        return self._step_reply(self._exchange(self._step_frame(actions)))
+
+    def send_step(self, actions: Any) -> None:
+        """The first half of :meth:`step`: send the actions; :meth:`receive_step` waits."""
+        self._send_frame(self._step_frame(actions))
+
+    def receive_step(self) -> StepResult:
+        """Wait for the reply to :meth:`send_step`."""
+        return self._step_reply(self._receive_frame())
+
+    def _step_frame(self, actions: Any) -> bytes:
         description = self._description
         if description is None:
             raise RlayError("the handshake has not happened yet; call hello() first")
-        n = description.num_envs
         codec = self._codec
         if codec is not None:
-            data = self._exchange(codec.encode_request(actions))
+            return codec.encode_request(actions)
+        request = session_pb2.SessionRequest()
+        n = description.num_envs
+        fill_batch(request.step.actions, description.action_space, actions, n, path="actions")
+        return request.SerializeToString()
+
+    def _step_reply(self, data: bytes) -> StepResult:
+        n = self.description.num_envs
+        codec = self._codec
+        if codec is not None:
             fast = codec.decode_reply(data)
             if fast is not None:
                 observations = codec.observations(fast)
@@ -181,10 +220,7 @@ class AgentSession:
                     if extra is None:
                         return StepResult(observations, *columns, [{} for _ in range(n)], [])
                     return StepResult(observations, *columns, *self._extras(extra, n))
-            return self._step_result(self._reply("step", data).step, n)
-        request = session_pb2.SessionRequest()
-        fill_batch(request.step.actions, description.action_space, actions, n, path="actions")
-        return self._step_result(self._roundtrip("step", request).step, n)
+        return self._step_result(self._reply("step", data).step, n)
 
     def step_single(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         """Step an env of one sub-env with an action in element form; returns Gymnasium's
@@ -249,6 +285,31 @@ class AgentSession:
         self, expected: str, request: session_pb2.SessionRequest
     ) -> session_pb2.SessionResponse:
         return self._reply(expected, self._exchange(request.SerializeToString()))
+
+    def fileno(self) -> int:
+        """The connection's file descriptor for ``selectors`` (-1: none, or closed)."""
+        fileno = getattr(self._connection, "fileno", None)
+        return int(fileno()) if fileno is not None else -1
+
+    def _send_frame(self, frame: bytes) -> None:
+        connection = self._connection
+        if connection is None:
+            raise ConnectionClosed("the session is closed")
+        try:
+            connection.send(frame)
+        except (ConnectionClosed, Timeout) as error:
+            self._lost(error)
+            raise
+
+    def _receive_frame(self) -> bytes:
+        connection = self._connection
+        if connection is None:
+            raise ConnectionClosed("the session is closed")
+        try:
+            return connection.recv(self.timeout)
+        except (ConnectionClosed, Timeout) as error:
+            self._lost(error)
+            raise
 
     def _exchange(self, frame: bytes) -> bytes:
         """Send one request frame and wait for the reply frame."""

@@ -84,5 +84,6 @@ class ProcessDied(ConnectionClosed):
     def __init__(self, command: str, returncode: int | None, stderr_tail: str) -> None:
         detail = f"\n--- last lines of its stderr ---\n{stderr_tail}" if stderr_tail else ""
         super().__init__(f"env process {command!r} exited with code {returncode}{detail}")
+        self.command = command
         self.returncode = returncode
         self.stderr_tail = stderr_tail

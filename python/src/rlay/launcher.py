@@ -1,9 +1,10 @@
 """Start an env program (a game build, a script) and watch it.
 
-The program gets the address to dial as ``-rlay-address ADDR`` and in the
-environment (``RLAY_ADDRESS``, ``RLAY_TOKEN``). Its stderr is read by a background
-thread, echoed to ours and kept in a bounded buffer, so that when it dies the error
-can say how: :class:`~rlay.errors.ProcessDied` carries its exit code and last lines.
+The program gets the address to dial as ``-rlay-address ADDR`` (or wherever its command
+says ``{address}``) and in the environment (``RLAY_ADDRESS``, ``RLAY_TOKEN``). Its stderr
+is read by a background thread, echoed to ours and kept in a bounded buffer, so that when
+it dies the error can say how: :class:`~rlay.errors.ProcessDied` carries its exit code and
+last lines.
 
 Example::
 
@@ -27,12 +28,15 @@ from typing import IO
 
 from rlay.errors import ProcessDied
 
-__all__ = ["ADDRESS_FLAG", "Launcher"]
+__all__ = ["ADDRESS_FIELD", "ADDRESS_FLAG", "Launcher"]
 
 logger = logging.getLogger("rlay.launcher")
 
 #: The command-line flag that carries the address (Unity-style single dash).
 ADDRESS_FLAG = "-rlay-address"
+#: In an argument of the command, replaced by the address (then no flag is appended), e.g.
+#: ``["peer.exe", "--address", "{address}"]``.
+ADDRESS_FIELD = "{address}"
 
 
 class Launcher:
@@ -55,7 +59,11 @@ class Launcher:
     ) -> None:
         if not command:
             raise ValueError("launch needs a command, e.g. ['./Game.x86_64']")
-        self.command = [*command, ADDRESS_FLAG, address]
+        if any(ADDRESS_FIELD in part for part in command):
+            # A program with its own command line says where the address goes.
+            self.command = [part.replace(ADDRESS_FIELD, address) for part in command]
+        else:
+            self.command = [*command, ADDRESS_FLAG, address]
         child_env = dict(os.environ if env is None else env)
         child_env["RLAY_ADDRESS"] = address
         if token:
