@@ -290,6 +290,10 @@ def _plan_conformance_peers(plan: Plan, add: Any, quick: bool) -> None:
                     sys.executable, payload, "--peer", name, "--peer-run", json.dumps(run),
                     "--peer-workdir", str(root / peer.get("workdir", ".")),
                     "--mode", mode, "--transport", "unix")  # fmt: skip
+        if name == "csharp":  # many instances on one machine (cases/instances.py)
+            add("instances/csharp", "rlaybench.cases.instances", sys.executable, "cartpole",
+                "--peer-run", json.dumps(run), "--peer-workdir", str(root / peer["workdir"]),
+                *(["--counts", "1", "2"] if quick else []))  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ run
