@@ -112,7 +112,8 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The Python package's tests and the code generator's tests."""
-    session.install(*TEST_TOOLS, *ENV_EXTRAS, GRPCIO_TOOLS)
+    # cryptography makes the TLS tests' certificates.
+    session.install(*TEST_TOOLS, *ENV_EXTRAS, GRPCIO_TOOLS, "cryptography")
     install_rlay(session)
     # Two runs: both test folders have a conftest.py that their tests import by name.
     session.run("pytest", "-q", "-m", "not sb3", "python/tests", *session.posargs)

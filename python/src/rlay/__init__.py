@@ -27,8 +27,10 @@ from rlay.errors import (
     RemoteError,
     RlayError,
     Timeout,
+    TLSError,
     Unauthenticated,
     Unreachable,
+    UnsafeListener,
     UnsupportedSpace,
     VersionMismatch,
 )
@@ -37,6 +39,7 @@ from rlay.multi import MultiVectorEnv
 from rlay.registration import register_envs
 from rlay.server_env import ServerEnv, ServerVectorEnv
 from rlay.session import PROTOCOL_VERSION, EnvBackend, EnvDescription
+from rlay.transports.tls import TLSOptions
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -58,9 +61,12 @@ __all__ = [
     "RlayError",
     "ServerEnv",
     "ServerVectorEnv",
+    "TLSError",
+    "TLSOptions",
     "Timeout",
     "Unauthenticated",
     "Unreachable",
+    "UnsafeListener",
     "UnsupportedSpace",
     "VersionMismatch",
     "__version__",

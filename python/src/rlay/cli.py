@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--address", default="tcp://127.0.0.1:0", help="where to listen (default: a free port)"
     )
+    serve.add_argument(
+        "--insecure",
+        action="store_true",
+        help="listen on a non-loopback address without a token (else refused); "
+        "tls:// addresses take their certificate from RLAY_TLS_CERT and RLAY_TLS_KEY",
+    )
 
     dial = commands.add_parser(
         "dial", parents=[common], help="host a Gymnasium env by dialling an agent (ServerEnv)"
@@ -165,6 +171,7 @@ def _serve(args: argparse.Namespace) -> int:
         autoreset_mode=args.autoreset_mode,
         token=args.token,
         render_mode=args.render_mode,
+        insecure=args.insecure,
     )
     try:
         print(f"rlay: listening on {host.address}", flush=True)

@@ -26,11 +26,14 @@ from gymnasium.vector.utils import batch_space
 from rlay._retry import connect_with_retry
 from rlay.agent_session import first_of_batch
 from rlay.errors import ConnectionClosed, InvalidValue
+from rlay.security import resolve_token
 from rlay.session import AgentSession, EnvDescription, StepResult
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+    from rlay.transports.tls import TLSOptions
 
 __all__ = ["ClientEnv", "ClientVectorEnv", "RemoteEnv", "RemoteVectorEnv"]
 
@@ -304,9 +307,15 @@ class _Dialing(_AgentCore):
         connect_timeout: float = 30.0,
         render_mode: str | None = None,
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+        tls: TLSOptions | None = None,
     ) -> None:
+        token = resolve_token(token)
         connection = connect_with_retry(
-            address, side="agent", retry_timeout=connect_timeout, max_frame_size=max_frame_size
+            address,
+            side="agent",
+            retry_timeout=connect_timeout,
+            max_frame_size=max_frame_size,
+            tls=tls,
         )
         self.address = address
         self._attach(
@@ -323,7 +332,9 @@ class ClientEnv(_Dialing, RemoteEnv):
     """Dial an env that listens at ``address`` (e.g. ``rlay serve`` or a game) as a gymnasium.Env.
 
     Connection attempts are retried for up to ``connect_timeout`` seconds (the game
-    may still be starting); each reply is awaited up to ``timeout`` seconds. The env
+    may still be starting); each reply is awaited up to ``timeout`` seconds. ``token``
+    defaults to ``$RLAY_TOKEN``; ``tls`` holds the certificates of a ``tls://`` address
+    (:class:`rlay.TLSOptions`). The env
     must host exactly one sub-environment (see :class:`ClientVectorEnv`).
 
     Example::

@@ -37,6 +37,15 @@ class Unauthenticated(RlayError):
     """The token was missing or wrong."""
 
 
+class TLSError(RlayError):
+    """A TLS handshake failed: an untrusted certificate, a wrong host name, a peer that does
+    not speak TLS, or unreadable certificate files."""
+
+
+class UnsafeListener(RlayError, ValueError):
+    """A listener on a non-loopback address without a token (see ``insecure=True``)."""
+
+
 class ConnectionClosed(RlayError):
     """The peer closed the connection, or died, while we were talking to it."""
 

@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
@@ -36,6 +36,7 @@ from rlay.errors import (
     RlayError,
     Timeout,
 )
+from rlay.security import check_exposure, resolve_token
 from rlay.session import (
     EnvBackend,
     EnvDescription,
@@ -46,6 +47,9 @@ from rlay.session import (
 )
 from rlay.transports import Connection, listen
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE
+
+if TYPE_CHECKING:
+    from rlay.transports.tls import TLSOptions
 
 __all__ = ["CallFn", "EnvFactory", "GymBackend", "Host", "dial", "parse_autoreset_mode", "serve"]
 
@@ -417,12 +421,15 @@ class Host:
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
         hello_timeout: float | None = 30.0,
         idle_timeout: float | None = None,
+        tls: TLSOptions | None = None,
+        insecure: bool = False,
     ) -> None:
         self._backend_factory = backend_factory
-        self._token = token
+        self._token = token = resolve_token(token)
+        check_exposure(address, token=token, insecure=insecure)
         self._hello_timeout = hello_timeout
         self._idle_timeout = idle_timeout
-        self._listener = listen(address, side="env", max_frame_size=max_frame_size)
+        self._listener = listen(address, side="env", max_frame_size=max_frame_size, tls=tls)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._sessions: set[EnvSession] = set()
@@ -549,13 +556,17 @@ def serve(
     max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
     hello_timeout: float | None = 30.0,
     idle_timeout: float | None = None,
+    tls: TLSOptions | None = None,
+    insecure: bool = False,
 ) -> Host:
     """Listen on ``address`` and host ``env`` for every agent that connects.
 
     ``render_mode`` is used when the agent asks for none; ``calls`` adds named commands
-    (see :class:`GymBackend`). Raises AddressInUse when the
-    address is taken. The host is bound on return; serve it with ``serve_forever()``
-    or ``start()``, or use it as a context manager::
+    (see :class:`GymBackend`). Raises AddressInUse when the address is taken. ``token``
+    defaults to ``$RLAY_TOKEN``; an address other than loopback needs one unless
+    ``insecure=True`` (:class:`~rlay.errors.UnsafeListener`); ``tls`` holds the certificate
+    of a ``tls://`` address (:class:`rlay.TLSOptions`). The host is bound on return; serve
+    it with ``serve_forever()`` or ``start()``, or use it as a context manager::
 
         host = rlay.serve("CartPole-v1", "tcp://127.0.0.1:7000", num_envs=8)
         host.serve_forever()
@@ -575,6 +586,8 @@ def serve(
         max_frame_size=max_frame_size,
         hello_timeout=hello_timeout,
         idle_timeout=idle_timeout,
+        tls=tls,
+        insecure=insecure,
     )
 
 
@@ -591,6 +604,7 @@ def dial(
     retry_timeout: float = 30.0,
     hello_timeout: float | None = 30.0,
     idle_timeout: float | None = None,
+    tls: TLSOptions | None = None,
 ) -> None:
     """Connect to a listening agent (a ServerEnv) and serve one session to its end.
 
@@ -612,11 +626,11 @@ def dial(
             env_kwargs=env_kwargs,
             calls=calls,
         )
-    connection = connect_with_retry(address, side="env", retry_timeout=retry_timeout)
+    connection = connect_with_retry(address, side="env", retry_timeout=retry_timeout, tls=tls)
     session = EnvSession(
         connection,
         backend,
-        token=token,
+        token=resolve_token(token),
         hello_timeout=hello_timeout,
         idle_timeout=idle_timeout,
     )

@@ -42,6 +42,8 @@ from rlay.wire import DEFAULT_MAX_FRAME_SIZE
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from rlay.transports.tls import TLSOptions
+
 __all__ = ["INDEX_FIELD", "MultiVectorEnv"]
 
 logger = logging.getLogger("rlay.multi")
@@ -123,6 +125,8 @@ class MultiVectorEnv(VectorEnv[Any, Any, Any]):
         close_grace: float = 5.0,
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
         relaunch: int = 0,
+        tls: TLSOptions | None = None,
+        insecure: bool = False,
     ) -> None:
         if instances < 1:
             raise ValueError(f"instances must be at least 1, got {instances}")
@@ -141,6 +145,8 @@ class MultiVectorEnv(VectorEnv[Any, Any, Any]):
             "launch_cwd": launch_cwd,
             "close_grace": close_grace,
             "max_frame_size": max_frame_size,
+            "tls": tls,
+            "insecure": insecure,
         }
         self.relaunches_left = relaunch
         #: How many instances were relaunched so far.

@@ -16,16 +16,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gymnasium.envs.registration import EnvSpec
 
 from rlay.client_env import RemoteEnv, RemoteVectorEnv, _AgentCore
 from rlay.errors import ConnectionClosed, RlayError, Timeout
 from rlay.launcher import Launcher
+from rlay.security import check_exposure, resolve_token
 from rlay.session import AgentSession
 from rlay.transports import Listener, listen
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE
+
+if TYPE_CHECKING:
+    from rlay.transports.tls import TLSOptions
 
 __all__ = ["ServerEnv", "ServerVectorEnv"]
 
@@ -55,7 +59,11 @@ class _Listening(_AgentCore):
         close_grace: float = 5.0,
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
         wait: bool = True,
+        tls: TLSOptions | None = None,
+        insecure: bool = False,
     ) -> None:
+        token = resolve_token(token)
+        check_exposure(address, token=token, insecure=insecure)
         self._listen_and_launch(
             address,
             launch=launch,
@@ -63,6 +71,7 @@ class _Listening(_AgentCore):
             launch_env=launch_env,
             launch_cwd=launch_cwd,
             max_frame_size=max_frame_size,
+            tls=tls,
         )
         self._close_grace = close_grace
         self._settings = (token, timeout, accept_timeout, render_mode)
@@ -99,9 +108,10 @@ class _Listening(_AgentCore):
         launch_env: Mapping[str, str] | None,
         launch_cwd: str | None,
         max_frame_size: int,
+        tls: TLSOptions | None = None,
     ) -> None:
         self._launcher = None
-        self._listener = listen(address, side="agent", max_frame_size=max_frame_size)
+        self._listener = listen(address, side="agent", max_frame_size=max_frame_size, tls=tls)
         self.address: str = str(self._listener.address)
         if launch is not None:
             try:
@@ -167,7 +177,9 @@ class ServerEnv(_Listening, RemoteEnv):
     and RLAY_ADDRESS / RLAY_TOKEN in its environment, and ends it on :meth:`close`. If it
     dies before or during the session, :class:`~rlay.errors.ProcessDied` says how (exit
     code, last stderr lines). ``accept_timeout`` bounds the wait for it to dial in;
-    ``timeout`` bounds every reply.
+    ``timeout`` bounds every reply. ``token`` defaults to ``$RLAY_TOKEN``; an address
+    other than loopback needs one unless ``insecure=True``; ``tls`` holds the
+    certificate of a ``tls://`` address (:class:`rlay.TLSOptions`).
 
     Example::
 

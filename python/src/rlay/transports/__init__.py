@@ -2,7 +2,8 @@
 
 ``listen`` binds an address and hands out one :class:`Connection` per peer;
 ``connect`` dials an address once. The scheme picks the transport: ``tcp://``
-and ``unix://`` carry length-prefixed frames on a byte stream, ``grpc://``
+and ``unix://`` carry length-prefixed frames on a byte stream (``tls://``: tcp inside
+TLS, options in ``tls=``, see :mod:`rlay.transports.tls`), ``grpc://``
 carries the same messages on a gRPC stream (needs ``pip install rlay[grpc]``),
 ``shm://`` passes them through shared memory between processes of one machine,
 ``ws://`` sends each as one binary WebSocket message (needs ``pip install rlay[ws]``;
@@ -27,6 +28,8 @@ from ``recv``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rlay.address import Address, parse_address
 from rlay.errors import RlayError, Unreachable
 from rlay.transports.base import Connection, Listener, Payload, Side
@@ -40,6 +43,9 @@ from rlay.transports.sockets import (
     listen_unix,
 )
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE
+
+if TYPE_CHECKING:
+    from rlay.transports.tls import TLSOptions
 
 __all__ = [
     "DEFAULT_SEND_TIMEOUT",
@@ -70,6 +76,7 @@ def listen(
     max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
     backlog: int = 16,
     send_timeout: float | None = DEFAULT_SEND_TIMEOUT,
+    tls: TLSOptions | None = None,
 ) -> Listener:
     """Listen on ``address`` as the ``side`` of the sessions that will come in.
 
@@ -88,6 +95,12 @@ def listen(
     if parsed.scheme == "unix":
         return listen_unix(
             parsed, max_frame_size=max_frame_size, backlog=backlog, send_timeout=send_timeout
+        )
+    if parsed.scheme == "tls":
+        from rlay.transports.tls import listen_tls
+
+        return listen_tls(
+            parsed, tls, max_frame_size=max_frame_size, backlog=backlog, send_timeout=send_timeout
         )
     if parsed.scheme == "shm":
         from rlay.transports.shm import listen_shm
@@ -113,6 +126,7 @@ def connect(
     timeout: float,
     max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
     send_timeout: float | None = DEFAULT_SEND_TIMEOUT,
+    tls: TLSOptions | None = None,
 ) -> Connection:
     """Dial ``address`` once as the ``side`` of the session.
 
@@ -130,6 +144,12 @@ def connect(
     if parsed.scheme == "unix":
         return connect_unix(
             parsed, timeout=timeout, max_frame_size=max_frame_size, send_timeout=send_timeout
+        )
+    if parsed.scheme == "tls":
+        from rlay.transports.tls import connect_tls
+
+        return connect_tls(
+            parsed, tls, timeout=timeout, max_frame_size=max_frame_size, send_timeout=send_timeout
         )
     if parsed.scheme == "shm":
         from rlay.transports.shm import connect_shm
