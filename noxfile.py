@@ -4,6 +4,7 @@ Sessions:
     lint         ruff, mypy, buf lint, buf breaking, generated code up to date
     tests        the Python package's tests (pytest) and the code generator's
     sb3          an unmodified Stable-Baselines3 PPO trains through ClientEnv
+    rllib        RLlib PPO on a local Ray cluster trains on games rlay launches
     csharp       builds the C# core with mono, runs its NUnit tests, builds its peer
     godot        gdlint/gdformat, the GDScript tests inside the Godot 4.6 web engine
     conformance  every binding's peer against the Python reference
@@ -55,6 +56,7 @@ nox.options.sessions = [
     "bench-smoke",
     "docs",
     "dist",
+    "rllib",
 ]
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
@@ -116,7 +118,9 @@ def tests(session: nox.Session) -> None:
     session.install(*TEST_TOOLS, *ENV_EXTRAS, GRPCIO_TOOLS, "cryptography")
     install_rlay(session)
     # Two runs: both test folders have a conftest.py that their tests import by name.
-    session.run("pytest", "-q", "-m", "not sb3", "python/tests", *session.posargs)
+    session.run(
+        "pytest", "-q", "-m", "not sb3 and not rllib", "python/tests", *session.posargs
+    )
     session.run("pytest", "-q", "codegen/tests", *session.posargs)
 
 
@@ -127,6 +131,28 @@ def sb3(session: nox.Session) -> None:
     session.install("torch==2.13.0", "stable-baselines3>=2.3", *TEST_TOOLS)
     install_rlay(session)
     session.run("pytest", "-q", "-m", "sb3", "python/tests", *session.posargs)
+
+
+@nox.session
+def rllib(session: nox.Session) -> None:
+    """RLlib PPO on a local Ray cluster, on games rlay launches (Python and C#), one killed."""
+    _require_tools(session, ("mcs", "mono"), "apt-get install mono-mcs mono-runtime")
+    # torch==2.13.0 is the CPU build; other versions pull gigabytes of CUDA.
+    session.install("torch==2.13.0", *TEST_TOOLS)
+    install_rlay(session, "rllib")
+    # One of the launched games is the C# conformance peer.
+    session.run("python", "csharp-unity/Tools~/build.py", "--peer-only")
+    session.run("pytest", "-q", "-m", "rllib", "python/tests", *session.posargs)
+
+
+def _require_tools(session: nox.Session, tools: tuple[str, ...], install: str) -> None:
+    """Fail in CI, skip elsewhere, when a toolchain binary is missing."""
+    for tool in tools:
+        if shutil.which(tool) is None:
+            message = f"{tool} not found: {install}"
+            if in_ci():
+                session.error(message)
+            session.skip(message)
 
 
 @nox.session

@@ -91,6 +91,8 @@ def owned_files(folder: Path) -> set[str]:
         if p.is_file()
         and not p.name.endswith(IGNORED_SUFFIXES)
         and p.name not in IGNORED_NAMES
+        # Bytecode that importing the package leaves (e.g. in Ray's worker processes).
+        and "__pycache__" not in p.relative_to(folder).parts
     }
 
 

@@ -34,6 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sb3: trains Stable-Baselines3 through rlay (needs stable_baselines3)"
     )
+    config.addinivalue_line("markers", "rllib: trains RLlib on a local Ray cluster (needs ray)")
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -1,0 +1,219 @@
+"""rlay environments for RLlib (Ray), new API stack: every env runner gets its own games.
+
+``pip install "rlay[rllib]"``. Two ways to get the games:
+
+* **launch**: each env runner starts its own game build per sub-environment through
+  :class:`rlay.ServerEnv`, on an address of its own (a free port by default, or a
+  template with ``{worker_index}`` and ``{vector_index}``), on one machine or many;
+* **connect**: each sub-environment dials an already running game (an editor, a
+  dedicated server) from a list of addresses; runner ``w`` (1, 2, ...) takes
+  ``addresses[(w - 1) * M : w * M]`` for its ``M = num_envs_per_env_runner`` sub-envs.
+
+Example::
+
+    from ray.rllib.algorithms.ppo import PPOConfig
+    import rlay.rllib
+
+    config = PPOConfig().env_runners(num_env_runners=4, num_envs_per_env_runner=2)
+    config = rlay.rllib.environment(config, launch=["./Game.x86_64", "-batchmode"])
+    config = config.fault_tolerance(restart_failed_sub_environments=True)
+    algo = config.build_algo()
+
+``environment`` registers :func:`env_creator` under :data:`ENV_NAME` and writes the
+settings into ``env_config``; ``config.environment(ENV_NAME, env_config={...})`` does the
+same by hand. Keys of ``env_config``: ``launch`` (argv; ``{worker_index}``,
+``{vector_index}`` and ``{address}`` are replaced), ``address`` (launch mode's listening
+address template, default ``tcp://127.0.0.1:0``), ``addresses`` (connect mode),
+``num_envs_per_env_runner``, ``token``, ``tls`` (a dict of :class:`rlay.TLSOptions`
+fields), ``timeout``, ``accept_timeout``, ``connect_timeout``, ``launch_cwd``,
+``launch_env``, ``observation_dtype`` (e.g. ``"float32"``: cast a Box observation).
+
+A game that crashes or is killed makes the sub-environment's step raise
+:class:`rlay.ProcessDied` (exit code, stderr tail); with
+``config.fault_tolerance(restart_failed_sub_environments=True)`` RLlib then closes that
+runner's envs and calls the creator again, which launches fresh games, and training goes
+on. ``restart_failed_env_runners=True`` (RLlib's default) restarts a runner whose process
+died; its new envs launch new games the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from rlay.client_env import ClientEnv
+from rlay.errors import InvalidValue
+from rlay.server_env import ServerEnv
+from rlay.transports.tls import TLSOptions
+
+__all__ = ["ENV_NAME", "env_creator", "environment", "register"]
+
+logger = logging.getLogger("rlay.rllib")
+
+#: The name :func:`register` gives :func:`env_creator` in Ray's registry.
+ENV_NAME = "rlay"
+
+_DEFAULT_ADDRESS = "tcp://127.0.0.1:0"
+
+# The vector slots of this process's env runner that hold a live env: a sub-env takes
+# the lowest free one, so a runner whose envs are re-created gets the same slots back.
+_slots: set[tuple[int, int]] = set()
+_slots_lock = threading.Lock()
+
+
+def _take_slot(worker: int, limit: int | None) -> int:
+    with _slots_lock:
+        index = 0
+        while (worker, index) in _slots:
+            index += 1
+        if limit is not None and index >= limit:
+            raise InvalidValue(
+                f"env runner {worker} already holds {limit} games; "
+                "num_envs_per_env_runner in env_config is lower than the runner's"
+            )
+        _slots.add((worker, index))
+        return index
+
+
+def _free_slot(worker: int, index: int) -> None:
+    with _slots_lock:
+        _slots.discard((worker, index))
+
+
+class _Slotted(gym.Wrapper[Any, Any, Any, Any]):
+    """Gives the slot back when the env closes; names its runner and index."""
+
+    def __init__(self, env: gym.Env[Any, Any], worker: int, index: int) -> None:
+        super().__init__(env)
+        self.worker_index = worker
+        self.vector_index = index
+        self._slot: tuple[int, int] | None = (worker, index)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._slot is not None:
+                _free_slot(*self._slot)
+                self._slot = None
+
+
+def _fill(text: str, worker: int, index: int) -> str:
+    return text.replace("{worker_index}", str(worker)).replace("{vector_index}", str(index))
+
+
+def _tls(value: Any) -> TLSOptions | None:
+    if value is None or isinstance(value, TLSOptions):
+        return value
+    if isinstance(value, Mapping):
+        return TLSOptions(**dict(value))
+    raise InvalidValue(f"env_config['tls'] must be a dict of TLSOptions fields, not {value!r}")
+
+
+def env_creator(env_config: Mapping[str, Any]) -> gym.Env[Any, Any]:
+    """Make one sub-environment for the RLlib env runner named by ``env_config``
+    (an ``EnvContext``: its ``worker_index`` picks the runner's games)."""
+    config = dict(env_config)
+    worker = int(getattr(env_config, "worker_index", 0) or 0)
+    per_runner = config.get("num_envs_per_env_runner")
+    launch = config.get("launch")
+    addresses = config.get("addresses")
+    if (launch is None) == (addresses is None):
+        raise InvalidValue("env_config needs exactly one of 'launch' (argv) and 'addresses'")
+    index = _take_slot(worker, int(per_runner) if per_runner else None)
+    try:
+        env = _make(config, worker, index, launch, addresses)
+    except BaseException:
+        _free_slot(worker, index)
+        raise
+    dtype = config.get("observation_dtype")
+    if dtype is not None:
+        env = gym.wrappers.DtypeObservation(env, np.dtype(dtype).type)
+    return _Slotted(env, worker, index)
+
+
+def _make(
+    config: dict[str, Any],
+    worker: int,
+    index: int,
+    launch: Sequence[str] | None,
+    addresses: Sequence[str] | None,
+) -> gym.Env[Any, Any]:
+    tls = _tls(config.get("tls"))
+    token = config.get("token")
+    timeout = config.get("timeout", 30.0)
+    if launch is not None:
+        address = _fill(str(config.get("address", _DEFAULT_ADDRESS)), worker, index)
+        command = [_fill(str(part), worker, index) for part in launch]
+        logger.info("env runner %d, sub-env %d: launching %s", worker, index, command[0])
+        return ServerEnv(
+            address,
+            launch=command,
+            token=token,
+            timeout=timeout,
+            accept_timeout=config.get("accept_timeout", 60.0),
+            launch_cwd=config.get("launch_cwd"),
+            launch_env=config.get("launch_env"),
+            tls=tls,
+        )
+    assert addresses is not None
+    per_runner = int(config.get("num_envs_per_env_runner") or 1)
+    position = (max(worker, 1) - 1) * per_runner + index
+    if position >= len(addresses):
+        raise InvalidValue(
+            f"env runner {worker} (sub-env {index}) has no game to connect to: env_config"
+            f"['addresses'] lists {len(addresses)} games, but runner {worker} with "
+            f"{per_runner} sub-envs each needs entry {position}; list one address per "
+            "sub-env of every runner (num_env_runners x num_envs_per_env_runner)"
+        )
+    address = addresses[position]
+    logger.info("env runner %d, sub-env %d: connecting to %s", worker, index, address)
+    return ClientEnv(
+        address,
+        token=token,
+        timeout=timeout,
+        connect_timeout=config.get("connect_timeout", 30.0),
+        tls=tls,
+    )
+
+
+def register(name: str = ENV_NAME) -> str:
+    """Register :func:`env_creator` with Ray under ``name``; returns the name."""
+    from ray.tune.registry import register_env
+
+    register_env(name, env_creator)
+    return name
+
+
+def environment(
+    config: Any,
+    *,
+    launch: Sequence[str] | None = None,
+    addresses: Sequence[str] | None = None,
+    **settings: Any,
+) -> Any:
+    """``config.environment(...)`` with rlay's env: launch mode (``launch=argv``) or
+    connect mode (``addresses=[...]``); ``settings`` are further ``env_config`` keys.
+
+    Call it after ``config.env_runners(...)``: it reads ``num_envs_per_env_runner`` to
+    give each runner its own addresses. Returns the config.
+    """
+    env_config: dict[str, Any] = dict(settings)
+    if launch is not None:
+        env_config["launch"] = list(launch)
+    if addresses is not None:
+        env_config["addresses"] = list(addresses)
+        needed = max(int(config.num_env_runners or 0), 1) * int(config.num_envs_per_env_runner)
+        if len(addresses) < needed:
+            logger.warning(
+                "%d addresses for %d sub-envs: some env runners will have no game",
+                len(addresses),
+                needed,
+            )
+    env_config["num_envs_per_env_runner"] = int(config.num_envs_per_env_runner)
+    return config.environment(register(), env_config=env_config)
