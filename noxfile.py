@@ -143,7 +143,9 @@ def rllib(session: nox.Session) -> None:
     # One of the launched games is the C# conformance peer.
     session.run("python", "csharp-unity/Tools~/build.py", "--peer-only")
     # Only its own file: Ray pins a gymnasium that other test modules may not import with.
-    session.run("pytest", "-q", "-m", "rllib", "python/tests/test_rllib.py", *session.posargs)
+    session.run(
+        "pytest", "-q", "-m", "rllib", "python/tests/test_rllib.py", *session.posargs
+    )
 
 
 def _require_tools(session: nox.Session, tools: tuple[str, ...], install: str) -> None:

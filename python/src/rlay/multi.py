@@ -32,11 +32,11 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from rlay.agent_session import AgentSession
 from rlay.client_env import _check_reset_mask, _first
 from rlay.errors import ConnectionClosed, InvalidAddress, InvalidValue, ProcessDied, Timeout
-from rlay.server_env import ServerVectorEnv
-from rlay.agent_session import AgentSession
 from rlay.protocol import FinalStep, ResetResult
+from rlay.server_env import ServerVectorEnv
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE
 
 if TYPE_CHECKING:
