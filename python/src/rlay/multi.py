@@ -32,8 +32,8 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from rlay.agent_session import AgentSession
-from rlay.client_env import _check_reset_mask, _first
+from rlay.agent_session import AgentSession, first_of_batch
+from rlay.client_env import _check_reset_mask
 from rlay.errors import ConnectionClosed, InvalidAddress, InvalidValue, ProcessDied, Timeout
 from rlay.protocol import FinalStep, ResetResult
 from rlay.server_env import ServerVectorEnv
@@ -460,11 +460,8 @@ class MultiVectorEnv(VectorEnv[Any, Any, Any]):
             self._last[k] = result.observations
             for j, i in enumerate(range(start, stop)):
                 final = _slice(self.single_observation_space, ended, j, j + 1)
-                infos = self._add_info(
-                    infos,
-                    {"final_obs": _first(self.single_observation_space, final), "final_info": note},
-                    i,
-                )
+                final_obs = first_of_batch(self.single_observation_space, final)
+                infos = self._add_info(infos, {"final_obs": final_obs, "final_info": note}, i)
                 if result.infos[j]:
                     infos = self._add_info(infos, result.infos[j], i)
         else:
