@@ -446,41 +446,94 @@ namespace Rlay
         {
             if (low == null || high == null) return;
             int count = (int)Tensors.ElementCount(t.Shape);
-            int size = Tensors.ItemSize(t.Dtype);
             ArraySegment<byte> x = t.DataSegment, lo = low.DataSegment, hi = high.DataSegment;
             if (lo.Count != x.Count || hi.Count != x.Count) return;
-            for (int i = 0; i < count; i++)
+            int bad = FirstOutside(t.Dtype, x, lo, hi, count);
+            if (bad < 0) return;
+            // Only a value outside is formatted: the check itself stays a tight loop per dtype.
+            int offset = x.Offset + bad * Tensors.ItemSize(t.Dtype);
+            string shown;
+            switch (t.Dtype)
             {
-                int offset = i * size;
-                bool inside;
-                string shown;
-                switch (t.Dtype)
+                case Dtype.Uint64: shown = BitConverter.ToUInt64(x.Array, offset).ToString(CultureInfo.InvariantCulture); break;
+                case Dtype.Float16:
+                case Dtype.Float32:
+                case Dtype.Float64: shown = ReadFloat(t.Dtype, x.Array, offset).ToString("R", CultureInfo.InvariantCulture); break;
+                default: shown = ReadInteger(t.Dtype, x.Array, offset).ToString(CultureInfo.InvariantCulture); break;
+            }
+            throw new InvalidValueException(path + ": element " + bad + " = " + shown + " is outside the Box bounds");
+        }
+
+        /// <summary>Index of the first element outside [low, high] (NaN is outside), or -1.</summary>
+        static int FirstOutside(Dtype dtype, ArraySegment<byte> x, ArraySegment<byte> lo, ArraySegment<byte> hi, int count)
+        {
+            byte[] xa = x.Array, la = lo.Array, ha = hi.Array;
+            int xo = x.Offset, lof = lo.Offset, hof = hi.Offset;
+            switch (dtype)
+            {
+                case Dtype.Bool:
+                case Dtype.Uint8:
+                    for (int i = 0; i < count; i++)
+                    {
+                        byte v = xa[xo + i];
+                        if (v < la[lof + i] || v > ha[hof + i]) return i;
+                    }
+                    return -1;
+                case Dtype.Float32:
+                    for (int i = 0, b = 0; i < count; i++, b += 4)
+                    {
+                        float v = BitConverter.ToSingle(xa, xo + b);
+                        if (!(v >= BitConverter.ToSingle(la, lof + b) && v <= BitConverter.ToSingle(ha, hof + b))) return i;
+                    }
+                    return -1;
+                case Dtype.Float64:
+                    for (int i = 0, b = 0; i < count; i++, b += 8)
+                    {
+                        double v = BitConverter.ToDouble(xa, xo + b);
+                        if (!(v >= BitConverter.ToDouble(la, lof + b) && v <= BitConverter.ToDouble(ha, hof + b))) return i;
+                    }
+                    return -1;
+                case Dtype.Int32:
+                    for (int i = 0, b = 0; i < count; i++, b += 4)
+                    {
+                        int v = BitConverter.ToInt32(xa, xo + b);
+                        if (v < BitConverter.ToInt32(la, lof + b) || v > BitConverter.ToInt32(ha, hof + b)) return i;
+                    }
+                    return -1;
+                case Dtype.Int64:
+                    for (int i = 0, b = 0; i < count; i++, b += 8)
+                    {
+                        long v = BitConverter.ToInt64(xa, xo + b);
+                        if (v < BitConverter.ToInt64(la, lof + b) || v > BitConverter.ToInt64(ha, hof + b)) return i;
+                    }
+                    return -1;
+                case Dtype.Uint64:
+                    for (int i = 0, b = 0; i < count; i++, b += 8)
+                    {
+                        ulong v = BitConverter.ToUInt64(xa, xo + b);
+                        if (v < BitConverter.ToUInt64(la, lof + b) || v > BitConverter.ToUInt64(ha, hof + b)) return i;
+                    }
+                    return -1;
+                case Dtype.Float16:
                 {
-                    case Dtype.Uint64:
+                    int size = 2;
+                    for (int i = 0; i < count; i++)
                     {
-                        ulong v = BitConverter.ToUInt64(x.Array, x.Offset + offset);
-                        inside = v >= BitConverter.ToUInt64(lo.Array, lo.Offset + offset) && v <= BitConverter.ToUInt64(hi.Array, hi.Offset + offset);
-                        shown = v.ToString(CultureInfo.InvariantCulture);
-                        break;
+                        double v = ReadFloat(dtype, xa, xo + i * size);
+                        if (!(v >= ReadFloat(dtype, la, lof + i * size) && v <= ReadFloat(dtype, ha, hof + i * size))) return i;
                     }
-                    case Dtype.Float16:
-                    case Dtype.Float32:
-                    case Dtype.Float64:
-                    {
-                        double v = ReadFloat(t.Dtype, x.Array, x.Offset + offset);
-                        inside = v >= ReadFloat(t.Dtype, lo.Array, lo.Offset + offset) && v <= ReadFloat(t.Dtype, hi.Array, hi.Offset + offset);
-                        shown = v.ToString("R", CultureInfo.InvariantCulture);
-                        break;
-                    }
-                    default:
-                    {
-                        long v = ReadInteger(t.Dtype, x.Array, x.Offset + offset);
-                        inside = v >= ReadInteger(t.Dtype, lo.Array, lo.Offset + offset) && v <= ReadInteger(t.Dtype, hi.Array, hi.Offset + offset);
-                        shown = v.ToString(CultureInfo.InvariantCulture);
-                        break;
-                    }
+                    return -1;
                 }
-                if (!inside) throw new InvalidValueException(path + ": element " + i + " = " + shown + " is outside the Box bounds");
+                default:
+                {
+                    int size = Tensors.ItemSize(dtype);
+                    for (int i = 0; i < count; i++)
+                    {
+                        long v = ReadInteger(dtype, xa, xo + i * size);
+                        if (v < ReadInteger(dtype, la, lof + i * size) || v > ReadInteger(dtype, ha, hof + i * size)) return i;
+                    }
+                    return -1;
+                }
             }
         }
 

@@ -158,6 +158,50 @@ namespace Rlay.Tests
         }
 
         [Test]
+        public void BoxBoundsAreCheckedForEveryDtypeAndNameTheFirstElementOutside()
+        {
+            Dtype[] dtypes = { Dtype.Uint8, Dtype.Int8, Dtype.Int16, Dtype.Uint16, Dtype.Int32, Dtype.Uint32, Dtype.Int64, Dtype.Uint64, Dtype.Float16, Dtype.Float32, Dtype.Float64 };
+            foreach (Dtype dtype in dtypes)
+            {
+                Space space = Spaces.Box(dtype, 2, 5, 4);
+                var inside = new Tensor { Dtype = dtype };
+                inside.Shape.Add(4);
+                int size = Tensors.ItemSize(dtype);
+                var data = new byte[4 * size];
+                var low = Spaces.Box(dtype, 2, 5, 4).Box.Low.DataSegment;
+                var high = Spaces.Box(dtype, 2, 5, 4).Box.High.DataSegment;
+                // Elements 0 and 1 at the bounds (inside), 2 at the upper bound, 3 at the lower.
+                Buffer.BlockCopy(low.Array, low.Offset, data, 0, size);
+                Buffer.BlockCopy(high.Array, high.Offset, data, size, size);
+                Buffer.BlockCopy(high.Array, high.Offset, data, 2 * size, size);
+                Buffer.BlockCopy(low.Array, low.Offset, data, 3 * size, size);
+                inside.SetData(data, 0, data.Length);
+                SpaceValues.CheckElement(space, Values.Tensor(inside), "x");
+                // Element 2 above high: zero it, then write the value 6 (little-endian) or 6.0.
+                var bad = (byte[])data.Clone();
+                Buffer.BlockCopy(Six(dtype), 0, bad, 2 * size, size);
+                var outside = new Tensor { Dtype = dtype };
+                outside.Shape.Add(4);
+                outside.SetData(bad, 0, bad.Length);
+                var e = Assert.Throws<InvalidValueException>(() => SpaceValues.CheckElement(space, Values.Tensor(outside), "x"), Tensors.Name(dtype));
+                StringAssert.StartsWith("x: element 2 = 6 is outside the Box bounds", e.Message, Tensors.Name(dtype));
+            }
+            var nan = Tensors.FromArray(new float[] { 3f, float.NaN });
+            Assert.Throws<InvalidValueException>(() => SpaceValues.CheckElement(Spaces.Box(0f, 5f, 2), Values.Tensor(nan), "x"), "NaN is outside");
+        }
+
+        static byte[] Six(Dtype dtype)
+        {
+            switch (dtype)
+            {
+                case Dtype.Float16: return BitConverter.GetBytes(Float16.FromFloat(6f));
+                case Dtype.Float32: return BitConverter.GetBytes(6f);
+                case Dtype.Float64: return BitConverter.GetBytes(6.0);
+                default: return BitConverter.GetBytes(6L); // little-endian: the low bytes come first
+            }
+        }
+
+        [Test]
         public void GenericValuesMapCSharpObjects()
         {
             Assert.AreEqual(Value.KindOneofCase.None, Values.Of(null).KindCase);

@@ -30,10 +30,19 @@ namespace Rlay.Conformance
         public void Step(Value action, out double reward, out bool terminated, out bool truncated)
         {
             BeforeStep(action);
-            scratch.Clear();
-            Draws.ElementBytes(ActionSpace, action, scratch);
-            byte[] bytes = scratch.ToArray();
-            Acc = Draws.Fold(Acc, bytes, 0, bytes.Length);
+            if (action.KindCase == Value.KindOneofCase.Tensor)
+            {
+                // A tensor's canonical bytes are its data: fold them in place, no copy.
+                ArraySegment<byte> data = action.Tensor.DataSegment;
+                Acc = Draws.Fold(Acc, data.Array, data.Offset, data.Count);
+            }
+            else
+            {
+                scratch.Clear();
+                Draws.ElementBytes(ActionSpace, action, scratch);
+                byte[] bytes = scratch.ToArray();
+                Acc = Draws.Fold(Acc, bytes, 0, bytes.Length);
+            }
             T++;
             AfterStep(action);
             Outcome(out reward, out terminated, out truncated);
