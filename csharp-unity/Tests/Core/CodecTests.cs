@@ -9,6 +9,41 @@ namespace Rlay.Tests
     public class CodecTests
     {
         [Test]
+        public void AGatheredFrameIsTheSameBytesWithLargeTensorsSentInPlace()
+        {
+            var big = new byte[Framing.GatherMinBytes + 3];
+            for (int i = 0; i < big.Length; i++) big[i] = (byte)(i * 7);
+            var small = Tensors.FromArray(new float[] { 1.5f, -2f });
+            var batch = new Tensor { Dtype = Dtype.Uint8 };
+            batch.Shape.Add(1);
+            batch.Shape.Add(big.Length);
+            batch.SetData(big, 0, big.Length);
+            var response = new SessionResponse
+            {
+                Step = new StepResponse { Observations = Values.Tensor(batch), Rewards = small, Terminated = Tensors.FromArray(new[] { true }) },
+            };
+            byte[] whole = Framing.Encode(response);
+            byte[] buffer = null;
+            var segments = new System.Collections.Generic.List<ArraySegment<byte>>();
+            int total = Framing.EncodeGather(response, ref buffer, segments);
+            Assert.AreEqual(whole.Length, total);
+            Assert.AreEqual(3, segments.Count, "header and fields before, the tensor in place, the fields after");
+            Assert.AreSame(big, segments[1].Array, "the large tensor is not copied");
+            var joined = new byte[total];
+            int at = 0;
+            foreach (ArraySegment<byte> segment in segments)
+            {
+                Buffer.BlockCopy(segment.Array, segment.Offset, joined, at, segment.Count);
+                at += segment.Count;
+            }
+            Assert.AreEqual(total, at);
+            Bytes.AreEqual(whole, joined, "gathered frame");
+            // Small messages stay one piece.
+            Framing.EncodeGather(new SessionResponse { Step = new StepResponse { Rewards = small } }, ref buffer, segments);
+            Assert.AreEqual(1, segments.Count);
+        }
+
+        [Test]
         public void TensorFieldsInNumberOrderWithPackedShape()
         {
             Tensor t = new Tensor { Dtype = Dtype.Float32 };

@@ -79,6 +79,7 @@ namespace Rlay
         readonly SessionResponse response = new SessionResponse();
         readonly object closeLock = new object();
         byte[] sendBuffer;
+        readonly List<ArraySegment<byte>> sendSegments = new List<ArraySegment<byte>>();
         EnvSpec spec;
         int numEnvs;
         bool opened;
@@ -181,8 +182,10 @@ namespace Rlay
 
         void Send(SessionResponse message)
         {
-            int count = Framing.Encode(message, ref sendBuffer);
-            connection.SendFrame(sendBuffer, 0, count);
+            int count = Framing.EncodeGather(message, ref sendBuffer, sendSegments);
+            // Large observations go out from the env's own arrays (scatter-gather, no copy).
+            if (sendSegments.Count == 1) connection.SendFrame(sendBuffer, 0, count);
+            else connection.SendFrame(sendSegments);
             // Do not keep a huge buffer alive after one large reply.
             if (sendBuffer.Length > 64 * 1024 * 1024) sendBuffer = null;
         }

@@ -19,6 +19,9 @@ namespace Rlay.Transports
         /// </summary>
         void SendFrame(byte[] frame, int offset, int count);
 
+        /// <summary>Sends one frame given as segments in order (scatter-gather: large tensors in place).</summary>
+        void SendFrame(System.Collections.Generic.IList<ArraySegment<byte>> segments);
+
         /// <summary>
         /// The payload of the next frame. Waits at most idleTimeoutMs for it to begin (negative:
         /// no limit) and at most frameTimeoutMs for the rest once it has begun. Throws

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Net.Sockets;
 
 namespace Rlay.Transports
@@ -35,6 +36,45 @@ namespace Rlay.Transports
                         int sent = socket.Send(frame, offset, count, SocketFlags.None);
                         offset += sent;
                         count -= sent;
+                    }
+                }
+                catch (SocketException e)
+                {
+                    throw new ConnectionClosedException("connection to " + PeerAddress + " lost while sending: " + e.Message, e);
+                }
+                catch (ObjectDisposedException e)
+                {
+                    throw new ConnectionClosedException("connection to " + PeerAddress + " is closed", e);
+                }
+            }
+        }
+
+        public void SendFrame(IList<ArraySegment<byte>> segments)
+        {
+            lock (sendLock)
+            {
+                try
+                {
+                    int total = 0;
+                    foreach (ArraySegment<byte> segment in segments) total += segment.Count;
+                    int sent = socket.Send(segments, SocketFlags.None);
+                    if (sent >= total) return;
+                    // A partial gathered send (rare on a blocking socket): send the rest piece by piece.
+                    foreach (ArraySegment<byte> segment in segments)
+                    {
+                        if (sent >= segment.Count)
+                        {
+                            sent -= segment.Count;
+                            continue;
+                        }
+                        int offset = segment.Offset + sent, count = segment.Count - sent;
+                        sent = 0;
+                        while (count > 0)
+                        {
+                            int n = socket.Send(segment.Array, offset, count, SocketFlags.None);
+                            offset += n;
+                            count -= n;
+                        }
                     }
                 }
                 catch (SocketException e)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Rlay.Protocol;
 
 namespace Rlay
@@ -29,6 +30,29 @@ namespace Rlay
             if (buffer == null || buffer.Length < total) buffer = new byte[total];
             WriteHeader(buffer, 0, (uint)size);
             message.WriteFields(new ProtoWriter(buffer, HeaderSize, size));
+            return total;
+        }
+
+        /// <summary>Byte runs from this size on are sent in place by <see cref="EncodeGather"/>.</summary>
+        public const int GatherMinBytes = 64 * 1024;
+
+        /// <summary>
+        /// Encodes a frame as segments to send in order: the header and the message's small
+        /// fields in <paramref name="buffer"/>, each bytes field of at least
+        /// <see cref="GatherMinBytes"/> as a view of its own array (no copy). Returns the frame's
+        /// total length. The views are valid while the message's arrays are unchanged.
+        /// </summary>
+        public static int EncodeGather(IProtoMessage message, ref byte[] buffer, List<ArraySegment<byte>> segments)
+        {
+            segments.Clear();
+            int size = message.CalculateSize();
+            int total = HeaderSize + size;
+            if (buffer == null || buffer.Length < total) buffer = new byte[total];
+            WriteHeader(buffer, 0, (uint)size);
+            var writer = new ProtoWriter(buffer, HeaderSize, size);
+            writer.StartGather(segments, 0, GatherMinBytes);
+            message.WriteFields(writer);
+            writer.FinishGather();
             return total;
         }
 

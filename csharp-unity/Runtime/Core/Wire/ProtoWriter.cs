@@ -23,6 +23,9 @@ namespace Rlay.Protocol
         byte[] buffer;
         int position;
         int limit;
+        System.Collections.Generic.List<ArraySegment<byte>> gather;
+        int gatherFrom;
+        int gatherMin;
 
         public ProtoWriter(byte[] buffer, int offset, int count)
         {
@@ -38,6 +41,29 @@ namespace Rlay.Protocol
             this.buffer = buffer;
             position = offset;
             limit = offset + count;
+            gather = null;
+        }
+
+        /// <summary>
+        /// Gather mode: raw byte runs of at least <paramref name="minBytes"/> are not copied into
+        /// the buffer but referenced in <paramref name="segments"/>, between the buffer's own
+        /// pieces; <see cref="FinishGather"/> adds the last piece. Sending the segments in order
+        /// (scatter-gather) sends the message without copying its large tensors.
+        /// </summary>
+        public void StartGather(System.Collections.Generic.List<ArraySegment<byte>> segments, int from, int minBytes)
+        {
+            if (segments == null) throw new ArgumentNullException("segments");
+            gather = segments;
+            gatherFrom = from;
+            gatherMin = Math.Max(1, minBytes);
+        }
+
+        /// <summary>Adds the buffer's last piece to the gathered segments and leaves gather mode.</summary>
+        public void FinishGather()
+        {
+            if (gather == null) return;
+            if (position > gatherFrom) gather.Add(new ArraySegment<byte>(buffer, gatherFrom, position - gatherFrom));
+            gather = null;
         }
 
         public int Position { get { return position; } }
@@ -144,6 +170,15 @@ namespace Rlay.Protocol
         public void WriteRaw(byte[] source, int offset, int count)
         {
             CheckRoom(count);
+            if (gather != null && count >= gatherMin)
+            {
+                // Referenced, not copied: the caller sends the source bytes in place.
+                if (position > gatherFrom) gather.Add(new ArraySegment<byte>(buffer, gatherFrom, position - gatherFrom));
+                gather.Add(new ArraySegment<byte>(source, offset, count));
+                gatherFrom = position;
+                limit -= count; // the message's size still counts them; the buffer holds fewer bytes
+                return;
+            }
             Buffer.BlockCopy(source, offset, buffer, position, count);
             position += count;
         }
