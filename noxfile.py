@@ -270,6 +270,8 @@ def docs(session: nox.Session) -> None:
         "build/docs-screenshots",
         external=True,
     )
+    # ... and that check fails on a damaged copy of the site (broken link, console error).
+    session.run("pytest", "-q", "tools/docs/test_check_site.py")
 
 
 @nox.session
