@@ -13,7 +13,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from certs import issue, make_ca
-from conftest import TIMEOUT
+from conftest import IN_CI, TIMEOUT
 
 import rlay
 from rlay.security import check_exposure, is_loopback
@@ -235,3 +235,34 @@ def test_check_exposure_allows_loopback_and_tokens() -> None:
     check_exposure("tcp://127.0.0.1:0", token=None, insecure=False)
     check_exposure("tls://0.0.0.0:0", token="x", insecure=False)
     check_exposure("tcp://0.0.0.0:0", token=None, insecure=True)
+
+
+# -- wss:// ---------------------------------------------------------------------------
+
+
+def test_wss_reproduces_a_local_trajectory_and_checks_the_certificate(pki: Pki) -> None:
+    if not IN_CI:
+        pytest.importorskip("websockets")
+    with rlay.serve("CartPole-v1", "wss://127.0.0.1:0", tls=pki.server, token=TOKEN) as host:
+        assert host.address.startswith("wss://")
+        with pytest.raises(rlay.TLSError, match="not trusted"):
+            rlay.ClientEnv(host.address, tls=pki.stranger, token=TOKEN, connect_timeout=TIMEOUT)
+        with rlay.ClientEnv(host.address, tls=pki.client, token=TOKEN) as env:
+            remote = _trajectory(env)
+    assert remote == _trajectory(gym.make("CartPole-v1"))
+
+
+def test_a_game_dials_a_wss_server_env(pki: Pki) -> None:
+    if not IN_CI:
+        pytest.importorskip("websockets")
+    env = rlay.ServerEnv("wss://127.0.0.1:0", tls=pki.server, wait=False)
+    thread = threading.Thread(
+        target=rlay.dial, args=("CartPole-v1", env.address), kwargs={"tls": pki.client}
+    )
+    thread.start()
+    try:
+        obs, _ = env.reset(seed=5)
+        np.testing.assert_array_equal(obs, gym.make("CartPole-v1").reset(seed=5)[0])
+    finally:
+        env.close()
+        thread.join(TIMEOUT)

@@ -108,11 +108,15 @@ def listen(
         return listen_shm(
             parsed, max_frame_size=max_frame_size, backlog=backlog, send_timeout=send_timeout
         )
-    if parsed.scheme == "ws":
+    if parsed.scheme in ("ws", "wss"):
         from rlay.transports.ws import listen_ws
 
         return listen_ws(
-            parsed, max_frame_size=max_frame_size, backlog=backlog, send_timeout=send_timeout
+            parsed,
+            max_frame_size=max_frame_size,
+            backlog=backlog,
+            send_timeout=send_timeout,
+            tls=tls,
         )
     from rlay.transports import grpc as grpc_transport
 
@@ -157,11 +161,15 @@ def connect(
         return connect_shm(
             parsed, timeout=timeout, max_frame_size=max_frame_size, send_timeout=send_timeout
         )
-    if parsed.scheme == "ws":
+    if parsed.scheme in ("ws", "wss"):
         from rlay.transports.ws import connect_ws
 
         return connect_ws(
-            parsed, timeout=timeout, max_frame_size=max_frame_size, send_timeout=send_timeout
+            parsed,
+            timeout=timeout,
+            max_frame_size=max_frame_size,
+            send_timeout=send_timeout,
+            tls=tls,
         )
     from rlay.transports import grpc as grpc_transport
 

@@ -27,6 +27,7 @@ import contextlib
 import logging
 import queue
 import socket
+import ssl
 import threading
 from time import monotonic
 from typing import Any
@@ -39,10 +40,12 @@ from rlay.errors import (
     ProtocolError,
     RlayError,
     Timeout,
+    TLSError,
     Unreachable,
 )
 from rlay.transports.base import Closable, FramedConnection, Payload, wait_limit
 from rlay.transports.sockets import DEFAULT_SEND_TIMEOUT, bind_tcp, dial_tcp, set_send_timeout
+from rlay.transports.tls import TLSOptions
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, check_frame_size
 
 __all__ = ["OPEN_TIMEOUT", "WsConnection", "WsListener", "connect_ws", "listen_ws"]
@@ -232,9 +235,11 @@ class WsListener(Closable):
         *,
         max_frame_size: int,
         send_timeout: float | None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         websockets = _import_websockets()
         self.address = str(address)
+        self._scheme = address.scheme
         self.max_frame_size = max_frame_size
         self._send_timeout = send_timeout
         self._pending: queue.SimpleQueue[WsConnection | None] = queue.SimpleQueue()
@@ -250,6 +255,7 @@ class WsListener(Closable):
             max_size=max_frame_size,
             max_queue=4,
             logger=_LOGGER,
+            ssl=ssl_context,  # wss: each connection's TLS handshake runs in its own thread
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="rlay-ws-accept", daemon=True
@@ -263,7 +269,7 @@ class WsListener(Closable):
         peer = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         connection = WsConnection(
             websocket,
-            f"ws {peer}",
+            f"{self._scheme} {peer}",
             max_frame_size=self.max_frame_size,
             send_timeout=self._send_timeout,
         )
@@ -324,13 +330,22 @@ def listen_ws(
     max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
     backlog: int = 16,
     send_timeout: float | None = DEFAULT_SEND_TIMEOUT,
+    tls: TLSOptions | None = None,
 ) -> WsListener:
-    """Serve WebSocket upgrades on ``ws://HOST:PORT``; port 0 picks a free port."""
+    """Serve WebSocket upgrades on ``ws://HOST:PORT`` (``wss://``: inside TLS, with the
+    certificate of ``tls``, see :mod:`rlay.transports.tls`); port 0 picks a free port."""
     _import_websockets()
+    context = None
+    if address.scheme == "wss":
+        context = TLSOptions.from_env(tls, listening=True).server_context()
     sock = bind_tcp(address, backlog)
     port = int(sock.getsockname()[1])
     return WsListener(
-        sock, address.with_port(port), max_frame_size=max_frame_size, send_timeout=send_timeout
+        sock,
+        address.with_port(port),
+        max_frame_size=max_frame_size,
+        send_timeout=send_timeout,
+        ssl_context=context,
     )
 
 
@@ -340,11 +355,23 @@ def connect_ws(
     timeout: float,
     max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
     send_timeout: float | None = DEFAULT_SEND_TIMEOUT,
+    tls: TLSOptions | None = None,
 ) -> WsConnection:
-    """Dial ``ws://HOST:PORT`` once and upgrade; :class:`Unreachable` when nothing accepts."""
+    """Dial ``ws://HOST:PORT`` once and upgrade; :class:`Unreachable` when nothing accepts.
+
+    ``wss://`` checks the listener's certificate and host name first (``tls``, see
+    :mod:`rlay.transports.tls`); a failed TLS handshake raises :class:`TLSError`.
+    """
     websockets = _import_websockets()
     if address.port == 0:
         raise InvalidAddress(f"{address}: cannot dial port 0")
+    secure: dict[str, Any] = {}
+    if address.scheme == "wss":
+        options = TLSOptions.from_env(tls, listening=False)
+        secure = {
+            "ssl": options.client_context(),
+            "server_hostname": options.server_hostname or address.host,
+        }
     started = monotonic()
     sock, peer = dial_tcp(address, timeout)
     limit = wait_limit(timeout, 1e-3)
@@ -352,7 +379,7 @@ def connect_ws(
     host = f"[{address.host}]" if ":" in address.host else address.host
     try:
         websocket = websockets.sync.client.connect(
-            f"ws://{host}:{address.port}/",
+            f"{address.scheme}://{host}:{address.port}/",
             sock=sock,
             compression=None,
             proxy=None,
@@ -364,7 +391,19 @@ def connect_ws(
             user_agent_header="rlay",
             legacy=True,  # the connection outlives this call; close() ends it
             logger=_LOGGER,
+            **secure,
         )
+    except ssl.SSLCertVerificationError as error:
+        sock.close()
+        raise TLSError(
+            f"{address}: the listener's certificate is not trusted for "
+            f"{secure['server_hostname']!r}: {error.verify_message or error}"
+        ) from None
+    except ssl.SSLError as error:
+        sock.close()
+        raise TLSError(
+            f"{address}: the TLS handshake failed ({error}); is it a plaintext ws:// listener?"
+        ) from None
     except TimeoutError:
         sock.close()
         raise Unreachable(f"{address} did not complete the WebSocket upgrade in time") from None
@@ -372,5 +411,8 @@ def connect_ws(
         sock.close()
         raise Unreachable(f"{address} refused the WebSocket upgrade: {error}") from None
     return WsConnection(
-        websocket, f"ws {peer}", max_frame_size=max_frame_size, send_timeout=send_timeout
+        websocket,
+        f"{address.scheme} {peer}",
+        max_frame_size=max_frame_size,
+        send_timeout=send_timeout,
     )
