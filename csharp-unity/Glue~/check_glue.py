@@ -9,7 +9,7 @@
 2. The engine-independent glue (files whose first line says so) compiles with the
    core alone: proof that it touches no UnityEngine API.
 3. Runtime/Unity, Editor and Samples~ compile with mcs (C# 7.2, warnings as errors)
-   against Glue~/UnityEngineStubs.cs, once per Unity version branch of the code
+   against the stand-ins in Glue~ (UnityEngineStubs.cs and its companions), once per Unity version branch of the code
    (2021.3, 2022.2+, 2023.1+, 6000.4+; player and editor; legacy input, Input System
    or both). The stubs hold only the built-in modules package.json depends on
    (com.unity.modules.physics, ...), as a project with the others disabled would.
@@ -46,7 +46,7 @@ CORE = PACKAGE / "Runtime" / "Core"
 UNITY = PACKAGE / "Runtime" / "Unity"
 EDITOR = PACKAGE / "Editor"
 SAMPLES = PACKAGE / "Samples~"
-STUBS = GLUE / "UnityEngineStubs.cs"
+STUBS = [GLUE / "UnityEngineStubs.cs", GLUE / "StubPlayerLoop.cs", GLUE / "UnityEditorStubs.cs"]
 MCS = ["mcs", "-langversion:7.2", "-nowarn:1591", "-nologo", "-debug"]
 STRICT = [*MCS, "-warnaserror+"]
 NUNIT_DIRS = [Path("/usr/lib/cli/nunit.framework-2.6.3"), Path("/usr/lib/nunit")]
@@ -159,7 +159,7 @@ def stubs_dll(defines: list[str]) -> Path:
     out = OUT / "stubs" / tag / "UnityEngine.dll"
     out.parent.mkdir(parents=True, exist_ok=True)
     flags = [f"-define:{d}" for d in [*defines, *module_defines()]]
-    run([*MCS, *flags, "-target:library", f"-out:{out}", str(STUBS)])
+    run([*MCS, *flags, "-target:library", f"-out:{out}", *map(str, STUBS)])
     return out
 
 
@@ -219,7 +219,7 @@ def run_tests(core: Path) -> None:
     # assembly (stubs, core, glue, sample, tests) so that nunit needs no probing path.
     engine = OUT / "Rlay.Unity.EngineTests.dll"
     flags = [f"-define:{d}" for d in [*ENGINE_TEST_DEFINES, *module_defines()]]
-    run([*MCS, *flags, "-target:library", f"-out:{engine}", f"-r:{framework}", str(STUBS),
+    run([*MCS, *flags, "-target:library", f"-out:{engine}", f"-r:{framework}", *map(str, STUBS),
          *sources(CORE, UNITY, SAMPLES, GLUE / "EngineTests")])
     with tempfile.TemporaryDirectory() as work:
         run(["nunit-console", "-nologo", "-noshadow", f"-work={work}", str(engine)], timeout=300)
@@ -233,7 +233,7 @@ def run_smoke() -> None:
     # One assembly, so that mono finds everything without a probing path. A 2022.2
     # player with the old Input Manager (the sample's legacy-input branch).
     flags = [f"-define:{d}" for d in ["UNITY_2022_2_OR_NEWER", LEGACY_INPUT, *module_defines()]]
-    run([*MCS, *flags, "-target:exe", f"-out:{exe}", str(STUBS), *sources(CORE, UNITY, SAMPLES), str(GLUE / "SmokeHost.cs")])
+    run([*MCS, *flags, "-target:exe", f"-out:{exe}", *map(str, STUBS), *sources(CORE, UNITY, SAMPLES), str(GLUE / "SmokeHost.cs")])
     run([sys.executable, str(GLUE / "smoke_test.py"), "--exe", str(exe)], timeout=600)
 
 

@@ -115,13 +115,7 @@ namespace Rlay.Unity
 
         static bool Same(Space a, Space b)
         {
-            byte[] x = a.ToByteArray(), y = b.ToByteArray();
-            if (x.Length != y.Length)
-                return false;
-            for (int i = 0; i < x.Length; i++)
-                if (x[i] != y[i])
-                    return false;
-            return true;
+            return LockstepController.SameBytes(a.ToByteArray(), b.ToByteArray());
         }
 
         static string HierarchyKey(Transform transform)

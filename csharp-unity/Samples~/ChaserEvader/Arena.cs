@@ -15,33 +15,26 @@ namespace Rlay.Samples.ChaserEvader
         /// <summary>The evader nearest to <paramref name="from"/> still in its episode, or null.</summary>
         public EvaderAgent NearestEvader(Vector2 from)
         {
-            EvaderAgent best = null;
-            float bestDistance = float.MaxValue;
-            foreach (EvaderAgent evader in Evaders)
-            {
-                float dx = evader.Position.x - from.x, dz = evader.Position.y - from.y;
-                float d = dx * dx + dz * dz;
-                if (!evader.IsCaught && d < bestDistance)
-                {
-                    best = evader;
-                    bestDistance = d;
-                }
-            }
-            return best;
+            return Nearest(Evaders, from, evader => !evader.IsCaught);
         }
 
         /// <summary>The chaser nearest to <paramref name="from"/>, or null.</summary>
         public ChaserAgent NearestChaser(Vector2 from)
         {
-            ChaserAgent best = null;
+            return Nearest(Chasers, from, chaser => true);
+        }
+
+        static T Nearest<T>(List<T> agents, Vector2 from, System.Func<T, bool> eligible) where T : ArenaAgent
+        {
+            T best = null;
             float bestDistance = float.MaxValue;
-            foreach (ChaserAgent chaser in Chasers)
+            foreach (T agent in agents)
             {
-                float dx = chaser.Position.x - from.x, dz = chaser.Position.y - from.y;
+                float dx = agent.Position.x - from.x, dz = agent.Position.y - from.y;
                 float d = dx * dx + dz * dz;
-                if (d < bestDistance)
+                if (eligible(agent) && d < bestDistance)
                 {
-                    best = chaser;
+                    best = agent;
                     bestDistance = d;
                 }
             }

@@ -27,16 +27,27 @@ namespace Rlay.Transports
 
         public void SendFrame(byte[] frame, int offset, int count)
         {
+            Sending(() => SendAll(frame, offset, count));
+        }
+
+        void SendAll(byte[] data, int offset, int count)
+        {
+            while (count > 0)
+            {
+                int sent = socket.Send(data, offset, count, SocketFlags.None);
+                offset += sent;
+                count -= sent;
+            }
+        }
+
+        /// <summary>Runs a send under the send lock, turning socket failures into ConnectionClosedException.</summary>
+        void Sending(Action send)
+        {
             lock (sendLock)
             {
                 try
                 {
-                    while (count > 0)
-                    {
-                        int sent = socket.Send(frame, offset, count, SocketFlags.None);
-                        offset += sent;
-                        count -= sent;
-                    }
+                    send();
                 }
                 catch (SocketException e)
                 {
@@ -51,41 +62,24 @@ namespace Rlay.Transports
 
         public void SendFrame(IList<ArraySegment<byte>> segments)
         {
-            lock (sendLock)
+            Sending(() =>
             {
-                try
+                int total = 0;
+                foreach (ArraySegment<byte> segment in segments) total += segment.Count;
+                int sent = socket.Send(segments, SocketFlags.None);
+                if (sent >= total) return;
+                // A partial gathered send (rare on a blocking socket): send the rest piece by piece.
+                foreach (ArraySegment<byte> segment in segments)
                 {
-                    int total = 0;
-                    foreach (ArraySegment<byte> segment in segments) total += segment.Count;
-                    int sent = socket.Send(segments, SocketFlags.None);
-                    if (sent >= total) return;
-                    // A partial gathered send (rare on a blocking socket): send the rest piece by piece.
-                    foreach (ArraySegment<byte> segment in segments)
+                    if (sent >= segment.Count)
                     {
-                        if (sent >= segment.Count)
-                        {
-                            sent -= segment.Count;
-                            continue;
-                        }
-                        int offset = segment.Offset + sent, count = segment.Count - sent;
-                        sent = 0;
-                        while (count > 0)
-                        {
-                            int n = socket.Send(segment.Array, offset, count, SocketFlags.None);
-                            offset += n;
-                            count -= n;
-                        }
+                        sent -= segment.Count;
+                        continue;
                     }
+                    SendAll(segment.Array, segment.Offset + sent, segment.Count - sent);
+                    sent = 0;
                 }
-                catch (SocketException e)
-                {
-                    throw new ConnectionClosedException("connection to " + PeerAddress + " lost while sending: " + e.Message, e);
-                }
-                catch (ObjectDisposedException e)
-                {
-                    throw new ConnectionClosedException("connection to " + PeerAddress + " is closed", e);
-                }
-            }
+            });
         }
 
         public byte[] ReceiveFrame(int idleTimeoutMs, int frameTimeoutMs)

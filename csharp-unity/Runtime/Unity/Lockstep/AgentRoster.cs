@@ -75,7 +75,7 @@ namespace Rlay.Unity
         }
 
         /// <summary>The agents, in spec order.</summary>
-        public IList<AgentSlot> Slots { get { return slots; } }
+        public List<AgentSlot> Slots { get { return slots; } }
 
         /// <summary>Ended agents begin a new episode at a later step (true) or stay out until reset.</summary>
         public bool RespawnEndedAgents { get; set; }

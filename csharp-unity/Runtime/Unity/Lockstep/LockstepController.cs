@@ -41,7 +41,7 @@ namespace Rlay.Unity
     /// </remarks>
     public sealed class LockstepController
     {
-        readonly List<ISubEnvironment> envs;
+        readonly List<ISubEnvironment> envs = new List<ISubEnvironment>();
         readonly Dictionary<string, Func<Value, Value>> calls = new Dictionary<string, Func<Value, Value>>();
         readonly object attachGate = new object();
         MainThreadChannel incoming;
@@ -62,10 +62,8 @@ namespace Rlay.Unity
         /// <param name="envs">The sub-environments, in the order the trainer sees them.</param>
         /// <exception cref="ArgumentException">No sub-environment, or their spaces differ.</exception>
         public LockstepController(IList<ISubEnvironment> envs)
+            : this(envs, AutoresetMode.NextStep)
         {
-            if (envs == null || envs.Count == 0)
-                throw new ArgumentException("at least one sub-environment is needed (no RlayAgent in the scene?)");
-            this.envs = new List<ISubEnvironment>(envs);
             ObservationSpace = envs[0].ObservationSpace;
             ActionSpace = envs[0].ActionSpace;
             if (ObservationSpace == null || ActionSpace == null)
@@ -77,27 +75,21 @@ namespace Rlay.Unity
                 if (!SameBytes(envs[i].ObservationSpace.ToByteArray(), observation) || !SameBytes(envs[i].ActionSpace.ToByteArray(), action))
                     throw new ArgumentException("sub-environment " + i + " declares other spaces than sub-environment 0; every agent of one RlayEnvironment needs the same spaces");
             }
-            int n = envs.Count;
-            actions = new Value[n];
-            resetThisStep = new bool[n];
-            needsReset = new bool[n];
-            ended = new bool[n];
-            DecisionPeriod = 1;
-            RepeatActions = true;
-            AutoresetMode = AutoresetMode.NextStep;
-            Mode = ControlMode.Heuristic;
         }
 
         /// <summary>A multi-agent scene (protocol 1.1): agents with behaviours, their own decision
         /// intervals, ends and respawns (see <see cref="AgentRoster"/>).</summary>
         public LockstepController(AgentRoster roster)
+            : this(roster == null ? null : roster.Slots.ConvertAll(slot => slot.Env), AutoresetMode.Disabled)
         {
-            if (roster == null)
-                throw new ArgumentNullException("roster");
             this.roster = roster;
-            envs = new List<ISubEnvironment>();
-            foreach (AgentSlot slot in roster.Slots)
-                envs.Add(slot.Env);
+        }
+
+        LockstepController(IList<ISubEnvironment> envs, AutoresetMode autoreset)
+        {
+            if (envs == null || envs.Count == 0)
+                throw new ArgumentException("at least one sub-environment is needed (no RlayAgent in the scene?)");
+            this.envs.AddRange(envs);
             int n = envs.Count;
             actions = new Value[n];
             resetThisStep = new bool[n];
@@ -105,7 +97,7 @@ namespace Rlay.Unity
             ended = new bool[n];
             DecisionPeriod = 1;
             RepeatActions = true;
-            AutoresetMode = AutoresetMode.Disabled;
+            AutoresetMode = autoreset;
             Mode = ControlMode.Heuristic;
         }
 
@@ -686,7 +678,8 @@ namespace Rlay.Unity
             actions[i] = null;
         }
 
-        static bool SameBytes(byte[] a, byte[] b)
+        /// <summary>Byte-for-byte equality (of two spaces' encodings).</summary>
+        internal static bool SameBytes(byte[] a, byte[] b)
         {
             if (a.Length != b.Length)
                 return false;
