@@ -256,8 +256,7 @@ namespace Rlay.Unity
                 if (controller != null)
                 {
                     controller.DecisionPeriod = decisionPeriod;
-                    training.UpdatePacing(decisionPeriod);
-                    RefreshSpec();
+                    OnTimingChanged();
                 }
             }
         }
@@ -410,7 +409,7 @@ namespace Rlay.Unity
             controller.TrainerDetached += OnTrainerDetached;
             controller.CommandFailed += error => Debug.LogException(error, this);
             controller.AgentFailed += OnAgentFailed;
-            RegisterBuiltInCalls();
+            BuiltInCalls.Register(controller, this);
             foreach (KeyValuePair<string, Func<Value, Value>> call in pendingCalls)
                 controller.RegisterCall(call.Key, call.Value);
             try
@@ -711,58 +710,11 @@ namespace Rlay.Unity
             return result;
         }
 
-        void RegisterBuiltInCalls()
+        /// <summary>The fixed step or decision period changed: frame pacing and the spec follow.</summary>
+        internal void OnTimingChanged()
         {
-            // Each takes a number to set (None: only read) and returns the value now in force.
-            controller.RegisterCall("time_scale", value =>
-            {
-                double? set = Number(value, "time_scale");
-                if (set.HasValue)
-                {
-                    // 0 would stop FixedUpdate, and with it every step (and this call's way back).
-                    if (!(set.Value > 0) || set.Value > 100)
-                        throw new InvalidValueException("time_scale: expected a number in (0, 100], got " + set.Value + " (0 would stop the game's clock)");
-                    Time.timeScale = (float)set.Value;
-                }
-                return Values.Float(Time.timeScale);
-            });
-            controller.RegisterCall("fixed_delta_time", value =>
-            {
-                double? set = Number(value, "fixed_delta_time");
-                if (set.HasValue)
-                {
-                    if (set.Value <= 0)
-                        throw new InvalidValueException("fixed_delta_time: expected > 0, got " + set.Value);
-                    Time.fixedDeltaTime = (float)set.Value;
-                    training.UpdatePacing(decisionPeriod);
-                    RefreshSpec();
-                }
-                return Values.Float(Time.fixedDeltaTime);
-            });
-            controller.RegisterCall("decision_period", value =>
-            {
-                double? set = Number(value, "decision_period");
-                if (set.HasValue)
-                {
-                    if (set.Value < 1 || set.Value != Math.Floor(set.Value))
-                        throw new InvalidValueException("decision_period: expected an integer >= 1, got " + set.Value);
-                    DecisionPeriod = (int)set.Value;
-                }
-                return Values.Int(decisionPeriod);
-            });
-        }
-
-        static double? Number(Value value, string name)
-        {
-            if (value == null || value.KindCase == Value.KindOneofCase.None)
-                return null;
-            if (value.KindCase == Value.KindOneofCase.FloatValue)
-                return value.FloatValue;
-            if (value.KindCase == Value.KindOneofCase.IntValue)
-                return value.IntValue;
-            if (value.KindCase == Value.KindOneofCase.Tensor && TensorData.Count(value.Tensor.Shape) == 1)
-                return TensorData.ReadDouble(value.Tensor, 0);
-            throw new InvalidValueException(name + ": expected a number or None, got " + Values.KindName(value));
+            training.UpdatePacing(decisionPeriod);
+            RefreshSpec();
         }
     }
 }
