@@ -201,17 +201,7 @@ class RemoteVectorEnv(_AgentCore, VectorEnv[Any, Any, Any]):
         ``options["reset_mask"]`` resets only some sub-envs."""
         session = self._require()
         n = self.num_envs
-        if seed is None:
-            seeds: list[int | None] | None = None
-        elif isinstance(seed, int):
-            seeds = [seed + i for i in range(n)]
-        else:
-            seeds = list(seed)
-            if len(seeds) != n:
-                raise ValueError(
-                    f"If seeds are passed as a list the length must match num_envs={n} "
-                    f"but got length={len(seeds)}."
-                )
+        seeds = vector_seeds(seed, n)
         mask = None
         if options is not None and "reset_mask" in options:
             options = dict(options)
@@ -277,6 +267,22 @@ class RemoteVectorEnv(_AgentCore, VectorEnv[Any, Any, Any]):
             if info:
                 infos = self._add_info(infos, info, i)
         return infos
+
+
+def vector_seeds(seed: int | list[int | None] | None, n: int) -> list[int | None] | None:
+    """Seeds of ``n`` sub-envs as ``SyncVectorEnv.reset`` gives them: an int seeds
+    sub-env i with seed + i; a list has one seed per sub-env; None seeds none."""
+    if seed is None:
+        return None
+    if isinstance(seed, int):
+        return [seed + i for i in range(n)]
+    seeds = list(seed)
+    if len(seeds) != n:
+        raise ValueError(
+            f"If seeds are passed as a list the length must match num_envs={n} "
+            f"but got length={len(seeds)}."
+        )
+    return seeds
 
 
 def _check_reset_mask(mask: Any, n: int) -> np.ndarray[Any, Any]:

@@ -33,7 +33,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from rlay.agent_session import AgentSession, first_of_batch
-from rlay.client_env import _check_reset_mask
+from rlay.client_env import _check_reset_mask, vector_seeds
 from rlay.errors import ConnectionClosed, InvalidAddress, InvalidValue, ProcessDied, Timeout
 from rlay.protocol import FinalStep, ResetResult
 from rlay.server_env import ServerVectorEnv
@@ -225,17 +225,7 @@ class MultiVectorEnv(VectorEnv[Any, Any, Any]):
         """Reset like ``SyncVectorEnv.reset``: an int seed gives sub-env i seed + i;
         ``options["reset_mask"]`` resets only some sub-envs (the others keep theirs)."""
         n = self.num_envs
-        if seed is None:
-            seeds: list[int | None] = [None] * n
-        elif isinstance(seed, int):
-            seeds = [seed + i for i in range(n)]
-        else:
-            seeds = list(seed)
-            if len(seeds) != n:
-                raise ValueError(
-                    f"If seeds are passed as a list the length must match num_envs={n} "
-                    f"but got length={len(seeds)}."
-                )
+        seeds = vector_seeds(seed, n) or [None] * n
         mask = None
         if options is not None and "reset_mask" in options:
             options = dict(options)

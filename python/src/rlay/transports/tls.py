@@ -34,17 +34,16 @@ from rlay.address import Address
 from rlay.errors import (
     ConnectionClosed,
     FrameTooLarge,
-    InvalidAddress,
     Timeout,
     TLSError,
-    Unreachable,
 )
 from rlay.transports.base import FramedConnection, Payload, wait_limit
 from rlay.transports.sockets import (
     DEFAULT_SEND_TIMEOUT,
     StreamListener,
-    _bind_error,
     _format_peer,
+    bind_tcp,
+    dial_tcp,
 )
 from rlay.v1 import session_pb2
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, HEADER, check_frame_size
@@ -317,21 +316,7 @@ def listen_tls(
     """Listen on ``tls://HOST:PORT``; port 0 picks a free port (see ``.address``)."""
     options = TLSOptions.from_env(options, listening=True)
     options.server_context()  # fail before binding when the certificate is missing
-    try:
-        infos = socket.getaddrinfo(
-            address.host, address.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )
-    except socket.gaierror as error:
-        raise InvalidAddress(f"{address}: cannot resolve {address.host!r}: {error}") from None
-    family, kind, proto, _, sockaddr = infos[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(sockaddr)
-        sock.listen(backlog)
-    except OSError as error:
-        sock.close()
-        raise _bind_error(address, error) from None
+    sock = bind_tcp(address, backlog)
     port = int(sock.getsockname()[1])
     return TLSListener(
         sock,
@@ -356,20 +341,8 @@ def connect_tls(
     when the handshake fails (untrusted certificate, wrong host name, a plaintext peer).
     """
     options = TLSOptions.from_env(options, listening=False)
-    if address.port == 0:
-        raise InvalidAddress(f"{address}: cannot dial port 0")
     context = options.client_context()
-    try:
-        sock = socket.create_connection(
-            (address.host, address.port), timeout=wait_limit(timeout, 1e-3)
-        )
-    except TimeoutError:
-        raise Unreachable(f"{address} did not answer within {timeout} s") from None
-    except ConnectionRefusedError:
-        raise Unreachable(f"nothing listens on {address} (connection refused)") from None
-    except OSError as error:
-        raise Unreachable(f"cannot connect to {address}: {error}") from None
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock, peer = dial_tcp(address, timeout)
     hostname = options.server_hostname or address.host
     try:
         sock.settimeout(options.handshake_timeout)
@@ -391,8 +364,5 @@ def connect_tls(
             f"{address}: the TLS handshake failed ({error}); is it a plaintext tcp:// listener?"
         ) from None
     return TLSConnection(
-        tls,
-        f"tls {_format_peer(tls.getpeername())}",
-        max_frame_size=max_frame_size,
-        send_timeout=send_timeout,
+        tls, f"tls {peer}", max_frame_size=max_frame_size, send_timeout=send_timeout
     )
