@@ -32,8 +32,17 @@ from versions import ROOT, read_version
 
 UNREAL = ROOT / "cpp-unreal"
 UNREAL_MANIFEST = UNREAL / "Rlay.uplugin"
-# What an Unreal plugin folder holds; the CMake tests, fuzz target and peer stay out.
-UNREAL_PARTS = ("Rlay.uplugin", "Source/", "Resources/", "Config/", "Content/", "README.md")
+# What an Unreal plugin folder holds (the sample is copied into games from there); the CMake
+# tests, fuzz target, tools and peer stay out.
+UNREAL_PARTS = (
+    "Rlay.uplugin",
+    "Source/",
+    "Resources/",
+    "Config/",
+    "Content/",
+    "Samples/",
+    "README.md",
+)
 GODOT_ADDON = ROOT / "godot" / "addons" / "rlay"
 UNITY = ROOT / "csharp-unity"
 UNITY_NAME = "com.farama.rlay"
