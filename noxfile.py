@@ -36,6 +36,8 @@ LINT_TOOLS = ["ruff==0.17.6", "mypy==2.4.1", "types-protobuf", "grpc-stubs"]
 TEST_TOOLS = ["pytest>=8", "pytest-timeout", "hypothesis>=6.100"]
 # Tests render classic-control envs (CartPole's rgb_array needs pygame).
 ENV_EXTRAS = ["gymnasium[classic-control,toy-text]"]
+# A real PettingZoo env for the multi-agent tests (pettingzoo itself is in rlay[all]).
+MULTI_AGENT_ENVS = ["mpe2>=1.1"]
 PYTHON_TREES = [
     "python/src/rlay",
     "python/tests",
@@ -115,7 +117,7 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The Python package's tests and the code generator's tests."""
     # cryptography makes the TLS tests' certificates.
-    session.install(*TEST_TOOLS, *ENV_EXTRAS, GRPCIO_TOOLS, "cryptography")
+    session.install(*TEST_TOOLS, *ENV_EXTRAS, *MULTI_AGENT_ENVS, GRPCIO_TOOLS, "cryptography")
     install_rlay(session)
     # Two runs: both test folders have a conftest.py that their tests import by name.
     session.run(

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from runner import agent_cases as _agent_cases  # noqa: F401 - registers the multi-agent cases
 from runner import cases as _cases  # noqa: F401 - registers the cases
 from runner import raw_cases as _raw_cases  # noqa: F401 - registers the raw cases
 from runner.cases import CASES, MODES

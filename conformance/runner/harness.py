@@ -51,9 +51,11 @@ class Harness:
         (default: the same)."""
         agent_token = token if agent_token is None else agent_token
         vector = model.NUM_ENVS[env] > 1
+        multi = env == model.MULTI_AGENT  # a PettingZoo ParallelEnv
         if self.mode == "client":
             _, address = self.pool.get(self.peer, env, self.transport, token)
             cls: Any = rlay.ClientVectorEnv if vector else rlay.ClientEnv
+            cls = rlay.ParallelClientEnv if multi else cls
             agent = cls(
                 address,
                 token=agent_token,
@@ -67,6 +69,7 @@ class Harness:
                 agent.close()
             return
         cls = rlay.ServerVectorEnv if vector else rlay.ServerEnv
+        cls = rlay.ParallelServerEnv if multi else cls
         agent = cls(
             self.pool.fresh_address(self.transport),
             token=agent_token,

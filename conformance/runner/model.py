@@ -508,6 +508,7 @@ MODELS: dict[str, type[Model]] = {
     "large": Large,
 }
 NUM_ENVS = {name: (4 if name.startswith("batched") else 1) for name in NAMES}
+NUM_ENVS["multi-agent"] = 1
 
 
 def make(name: str, render_mode: str | None = None) -> Any:
@@ -534,4 +535,182 @@ def expected_spec(name: str) -> dict[str, Any]:
         "render_fps": float(cls.render_fps),
         "max_episode_steps": cls.max_episode_steps,
         "metadata": [("suite", "rlay-conformance"), ("env", name), ("version", 1)],
+    }
+
+
+# ----------------------------------------------------------------------- multi-agent
+
+MULTI_AGENT = "multi-agent"
+MULTI_AGENT_LIMIT = 8
+
+
+class MultiAgent:
+    """ENVIRONMENTS.md section 8, as PettingZoo-style dicts (agents in index order).
+
+    ``reset`` returns ``(observations, infos)`` of the live agents; ``step`` returns
+    ``(observations, rewards, terminated, truncated, infos, live)`` of the reported agents,
+    ``live`` being the live agents after the step.
+    """
+
+    behaviors = (
+        ("runner", box(-100, 100, (3,), np.int32), gs.Discrete(5, start=-2)),
+        (
+            "scout",
+            odict(("view", box(-8, 8, (2,), np.float32)), ("tick", gs.Discrete(9))),
+            box(-1, 1, (2,), np.float32),
+        ),
+    )
+    agents = (
+        ("runner_0", "runner"),
+        ("scout_0", "scout"),
+        ("runner_1", "runner"),
+        ("scout_1", "scout"),
+        ("runner_2", "runner"),
+    )
+    max_episode_steps = MULTI_AGENT_LIMIT
+
+    def __init__(self) -> None:
+        self.key = K0
+        self.t = 0
+        n = len(self.agents)
+        self.k = [0] * n
+        self.life = [0] * n
+        self.alive = [False] * n
+        self.live = [False] * n
+        self.age = [0] * n
+        self.acc = [FNV_BASIS] * n
+        self.x = [0] * n
+        self.r = [0.0] * n
+        self.end = [0] * n
+
+    def space_of(self, i: int) -> tuple[gs.Space[Any], gs.Space[Any]]:
+        behavior = self.agents[i][1]
+        for name, obs, act in self.behaviors:
+            if name == behavior:
+                return obs, act
+        raise KeyError(behavior)
+
+    def is_runner(self, i: int) -> bool:
+        return self.agents[i][1] == "runner"
+
+    def spawn(self, i: int) -> None:
+        if self.life[i] > 0:
+            self.k[i] = mix(self.k[i])
+        self.life[i] += 1
+        self.alive[i] = True
+        self.age[i] = 0
+        self.acc[i] = FNV_BASIS
+        self.x[i] = 0
+        self.r[i] = 0.0
+
+    def life_length(self, i: int) -> int:
+        return 2 + uni(self.k[i], 0, 3)
+
+    def observe(self, i: int) -> Any:
+        s = mix(self.k[i] ^ ((self.age[i] << 32) | self.acc[i]))
+        if self.is_runner(i):
+            return np.array([self.age[i], self.x[i], uni(s, 0, 201) - 100], dtype=np.int32)
+        view = np.array([(uni(s, 0, 129) - 64) / 8, (uni(s, 1, 129) - 64) / 8], np.float32)
+        return OrderedDict([("view", view), ("tick", self.t)])
+
+    def info(self, i: int) -> dict[str, Any]:
+        if not self.is_runner(i):
+            return {}
+        return {"life": self.life[i], "age": self.age[i], "key_hi": self.k[i] >> 32}
+
+    def names(self, indices: list[int]) -> list[str]:
+        return [self.agents[i][0] for i in indices]
+
+    def reset(self, seed: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        self.key = mix(seed) if seed is not None else mix(self.key)
+        self.t = 0
+        for i in range(len(self.agents)):
+            self.k[i] = draw(self.key, i)
+            self.life[i] = 0
+            self.alive[i] = False
+            self.live[i] = False
+        for i in range(4):
+            self.spawn(i)
+            self.live[i] = True
+        live = [i for i in range(len(self.agents)) if self.live[i]]
+        return (
+            {self.agents[i][0]: self.observe(i) for i in live},
+            {self.agents[i][0]: self.info(i) for i in live},
+        )
+
+    def step(self, actions: dict[str, Any]) -> tuple[Any, ...]:
+        index = {name: i for i, (name, _) in enumerate(self.agents)}
+        acted = sorted(index[a] for a in actions)
+        assert acted == [i for i in range(len(self.agents)) if self.live[i]], actions
+        for i in acted:
+            action = actions[self.agents[i][0]]
+            self.acc[i] = fold(self.acc[i], element_bytes(self.space_of(i)[1], action))
+            if self.is_runner(i):
+                self.x[i] = min(100, max(-100, self.x[i] + int(action)))
+        self.t += 1
+        for i in range(len(self.agents)):
+            if self.alive[i]:
+                self.age[i] += 1
+        for i in acted:
+            if self.is_runner(i):
+                self.r[i] += self.x[i] / 4
+        for i in range(len(self.agents)):
+            if self.alive[i] and not self.is_runner(i):
+                self.r[i] += self.age[i] / 8
+        terminated = [False] * len(self.agents)
+        truncated = [False] * len(self.agents)
+        for i in range(len(self.agents)):
+            if not self.alive[i]:
+                continue
+            if self.is_runner(i) and self.age[i] >= self.life_length(i):
+                terminated[i] = True
+                self.r[i] += 1
+            if self.t >= MULTI_AGENT_LIMIT:
+                truncated[i] = True
+        ended = [i for i in range(len(self.agents)) if terminated[i] or truncated[i]]
+        for i in ended:
+            self.alive[i] = False
+            self.end[i] = self.t
+        if self.t < MULTI_AGENT_LIMIT:
+            for i in range(len(self.agents)):
+                if not self.is_runner(i) or self.alive[i]:
+                    continue
+                first = i == 4 and self.life[i] == 0 and self.t == 1
+                again = self.life[i] > 0 and self.t == self.end[i] + 2
+                if first or again:
+                    self.spawn(i)
+        for i in range(len(self.agents)):
+            self.live[i] = self.alive[i] and (self.is_runner(i) or self.t % 2 == 0)
+        reported = [
+            i
+            for i in range(len(self.agents))
+            if i in acted or i in ended or (self.live[i] and i not in acted)
+        ]
+        observations, rewards, infos = {}, {}, {}
+        for i in reported:
+            name = self.agents[i][0]
+            observations[name] = self.observe(i)
+            rewards[name] = self.r[i]
+            self.r[i] = 0.0
+            infos[name] = self.info(i)
+        names = self.names(reported)
+        return (
+            observations,
+            rewards,
+            {n: terminated[i] for n, i in zip(names, reported, strict=True)},
+            {n: truncated[i] for n, i in zip(names, reported, strict=True)},
+            infos,
+            self.names([i for i in range(len(self.agents)) if self.live[i]]),
+        )
+
+
+def expected_multi_agent_spec() -> dict[str, Any]:
+    """The EnvSpec fields ENVIRONMENTS.md section 8 gives."""
+    return {
+        "env_id": f"conformance/{MULTI_AGENT}",
+        "num_envs": 1,
+        "autoreset_mode": "DISABLED",
+        "render_modes": [],
+        "max_episode_steps": MULTI_AGENT_LIMIT,
+        "metadata": [("suite", "rlay-conformance"), ("env", MULTI_AGENT), ("version", 1)],
     }

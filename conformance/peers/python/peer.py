@@ -16,13 +16,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from agents_env import LIMIT, MultiAgentEnv
+from agents_env import NAME as MULTI_AGENT
 from envs import BATCHED, NAMES, make_env
+from rlay.env_session import EnvBackend
 from rlay.errors import RlayError
 from rlay.host import GymBackend, Host, dial
+from rlay.parallel_host import ParallelBackend
 
 
-def backend_for(name: str) -> GymBackend:
+def backend_for(name: str) -> EnvBackend:
     """A fresh backend (fresh envs) for one connection."""
+    if name == MULTI_AGENT:
+        return ParallelBackend(MultiAgentEnv, max_episode_steps=LIMIT)
 
     def factory(render_mode: str | None = None) -> Any:
         return make_env(name, render_mode)
@@ -59,7 +65,7 @@ def serve_one(name: str, address: str, token: str | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", required=True, choices=NAMES)
+    parser.add_argument("--env", required=True, choices=(*NAMES, MULTI_AGENT))
     parser.add_argument("--mode", required=True, choices=("listen", "dial"))
     parser.add_argument("--address", required=True)
     parser.add_argument("--token", default=None)

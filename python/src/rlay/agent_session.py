@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import gymnasium as gym
 import numpy as np
@@ -22,6 +22,10 @@ from google.protobuf.message import DecodeError
 from gymnasium import spaces
 
 from rlay._version import __version__
+from rlay.agents import MULTI_AGENT, AgentLayout, AgentReset, AgentStep
+from rlay.agents import decode_reset as decode_agent_reset
+from rlay.agents import decode_step as decode_agent_step
+from rlay.agents import fill_actions as fill_agent_actions
 from rlay.errors import (
     ConnectionClosed,
     InvalidValue,
@@ -56,6 +60,9 @@ from rlay.values import decode_batch, decode_element, decode_value, fill_batch, 
 __all__ = ["AgentSession", "batch_of_one", "first_of_batch"]
 
 logger = logging.getLogger("rlay.session")
+
+
+_T = TypeVar("_T")
 
 
 class AgentSession:
@@ -102,14 +109,24 @@ class AgentSession:
         """True once the connection is closed (by close(), an error or the peer)."""
         return self._connection is None
 
-    def hello(self, *, token: str | None = None, render_mode: str | None = None) -> EnvDescription:
-        """Send the agent's hello and check the env's; returns the env's description."""
+    def hello(
+        self,
+        *,
+        token: str | None = None,
+        render_mode: str | None = None,
+        multi_agent: bool = False,
+    ) -> EnvDescription:
+        """Send the agent's hello and check the env's; returns the env's description.
+
+        With ``multi_agent`` the hello lists the "multi_agent" capability: this agent
+        can drive a multi-agent env (a multi-agent env refuses an agent without it).
+        """
         request = session_pb2.SessionRequest()
         hello = request.hello
         hello.protocol_version.major, hello.protocol_version.minor = PROTOCOL_VERSION
         hello.implementation = IMPLEMENTATION
         hello.implementation_version = __version__
-        hello.capabilities[:] = list(CAPABILITIES)
+        hello.capabilities[:] = [*CAPABILITIES, MULTI_AGENT] if multi_agent else list(CAPABILITIES)
         hello.token = token or ""
         hello.render_mode = render_mode or ""
         reply = self._roundtrip("hello", request).hello
@@ -249,6 +266,33 @@ class AgentSession:
             result.infos[0],
         )
 
+    def reset_agents(
+        self, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> AgentReset:
+        """Reset a multi-agent env; returns the live agents' observations and infos."""
+        layout = self._layout()
+        request = session_pb2.SessionRequest()
+        reset = request.reset
+        reset.SetInParent()
+        if seed is not None:
+            if int(seed) < 0:
+                raise InvalidValue(f"seed: must be >= 0, got {seed}")
+            reset.seeds.add().value = int(seed)
+        if options is not None:
+            fill_value(reset.options, options)
+        reply = self._roundtrip("reset", request).reset
+        return self._checked(decode_agent_reset, layout, reply.agents)
+
+    def step_agents(self, actions: dict[str, Any]) -> AgentStep:
+        """Step a multi-agent env with one action per live agent."""
+        layout = self._layout()
+        request = session_pb2.SessionRequest()
+        step = request.step
+        step.SetInParent()
+        fill_agent_actions(step.agent_actions, layout, actions)
+        reply = self._roundtrip("step", request).step
+        return self._checked(decode_agent_step, layout, reply.agents)
+
     def render(self) -> list[Any]:
         """One frame per sub-environment (None where the env renders nothing)."""
         request = session_pb2.SessionRequest()
@@ -367,6 +411,21 @@ class AgentSession:
         if error.code in (session_pb2.ERROR_CODE_PROTOCOL, session_pb2.ERROR_CODE_FRAME_TOO_LARGE):
             return RemoteError(error_code_name(error.code), error.message)
         return error_for_code(error.code, error.message)
+
+    def _layout(self) -> AgentLayout:
+        layout = self.description.agents
+        if layout is None:
+            raise RlayError(f"the env {self.description.env_id!r} declares no agents")
+        return layout
+
+    def _checked(
+        self, decode: Callable[[AgentLayout, Any], _T], layout: AgentLayout, msg: Any
+    ) -> _T:
+        try:
+            return decode(layout, msg)
+        except ProtocolError:
+            self._drop()
+            raise
 
     def _lost(self, error: RlayError) -> None:
         self._drop()

@@ -4,6 +4,7 @@
 
     rlay serve CartPole-v1 --address tcp://127.0.0.1:7000   # host an env; ClientEnv dials it
     rlay dial CartPole-v1 -rlay-address tcp://127.0.0.1:7000 # dial a ServerEnv
+    rlay serve mpe2.simple_spread_v3:parallel_env            # host a PettingZoo parallel env
     rlay info tcp://127.0.0.1:7000                           # describe a listening env
     rlay demo                                                # CartPole both ways, timed
 
@@ -14,6 +15,7 @@ can start it with port 0 and read the port it got.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -42,7 +44,19 @@ def _common() -> argparse.ArgumentParser:
 
 
 def _env_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("env_id", metavar="ENV_ID", help="a Gymnasium id, e.g. CartPole-v1")
+    parser.add_argument(
+        "env_id",
+        metavar="ENV",
+        help="a Gymnasium id (CartPole-v1), or MODULE:FUNCTION making a Gymnasium env or a "
+        "PettingZoo parallel env (mpe2.simple_spread_v3:parallel_env)",
+    )
+    parser.add_argument(
+        "--env-kwargs",
+        type=_json_object,
+        default=None,
+        metavar="JSON",
+        help="keyword arguments for the env, e.g. '{\"max_cycles\": 50}'",
+    )
     parser.add_argument("--num-envs", type=int, default=1, help="sub-environments (default 1)")
     parser.add_argument(
         "--autoreset-mode",
@@ -68,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser(
-        "serve", parents=[common], help="host a Gymnasium env; agents dial it (ClientEnv)"
+        "serve",
+        parents=[common],
+        help="host a Gymnasium or PettingZoo env; agents dial it (ClientEnv, ParallelClientEnv)",
     )
     _env_options(serve)
     serve.add_argument(
@@ -82,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     dial = commands.add_parser(
-        "dial", parents=[common], help="host a Gymnasium env by dialling an agent (ServerEnv)"
+        "dial",
+        parents=[common],
+        help="host a Gymnasium or PettingZoo env by dialling an agent (ServerEnv and co)",
     )
     _env_options(dial)
     dial.add_argument(
@@ -146,10 +164,26 @@ def _setup_logging(verbose: int) -> None:
     logging.basicConfig(level=level, format="rlay: %(levelname)s %(name)s: %(message)s")
 
 
+def _json_object(text: str) -> dict[str, Any]:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+    return value
+
+
+def _env_source(env_id: str) -> Any:
+    """A Gymnasium id, or the factory named by MODULE:FUNCTION."""
+    from rlay.parallel_host import resolve_env
+
+    return resolve_env(env_id)
+
+
 def _known_env(env_id: str) -> bool:
     """Check the id before listening, so that a typo fails now, not at the first agent."""
     import gymnasium
 
+    if callable(_env_source(env_id)):
+        return True
     try:
         gymnasium.spec(env_id)
     except gymnasium.error.Error as error:
@@ -165,8 +199,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
 
     host = serve(
-        args.env_id,
+        _env_source(args.env_id),
         args.address,
+        env_kwargs=args.env_kwargs,
         num_envs=args.num_envs,
         autoreset_mode=args.autoreset_mode,
         token=args.token,
@@ -194,8 +229,9 @@ def _dial(args: argparse.Namespace) -> int:
         return 2
     logger.info("dialling %s", args.address)
     dial(
-        args.env_id,
+        _env_source(args.env_id),
         args.address,
+        env_kwargs=args.env_kwargs,
         num_envs=args.num_envs,
         autoreset_mode=args.autoreset_mode,
         token=args.token,
@@ -211,7 +247,7 @@ def _info(args: argparse.Namespace) -> int:
     connection = connect(args.address, side="agent", timeout=args.timeout)
     session = AgentSession(connection, timeout=args.timeout)
     try:
-        description = session.hello(token=args.token)
+        description = session.hello(token=args.token, multi_agent=True)
     finally:
         session.close()
     print(describe(description))
@@ -225,8 +261,6 @@ def describe(description: EnvDescription) -> str:
         ("env", description.env_id),
         ("implementation", f"{description.implementation} {description.implementation_version}"),
         ("capabilities", ", ".join(description.capabilities) or "-"),
-        ("observation space", description.observation_space),
-        ("action space", description.action_space),
         ("num envs", description.num_envs),
         ("autoreset mode", mode.name.lower() if mode is not None else "-"),
         ("render modes", ", ".join(description.render_modes) or "-"),
@@ -234,6 +268,18 @@ def describe(description: EnvDescription) -> str:
         ("render fps", description.render_fps if description.render_fps else "-"),
         ("max episode steps", description.max_episode_steps or "-"),
     ]
+    layout = description.agents
+    if layout is None:
+        rows[3:3] = [
+            ("observation space", description.observation_space),
+            ("action space", description.action_space),
+        ]
+    else:
+        for behavior in layout.behaviors:
+            agents = ", ".join(layout.agents_of(behavior.name))
+            rows.append((f"behaviour {behavior.name}", f"agents {agents}"))
+            rows.append(("  observation space", behavior.observation_space))
+            rows.append(("  action space", behavior.action_space))
     rows.extend((f"metadata.{key}", value) for key, value in description.metadata.items())
     width = max(len(name) for name, _ in rows) + 1
     return "\n".join(f"{name + ':':<{width}} {value}" for name, value in rows)

@@ -48,6 +48,8 @@ class _AgentCore:
     _session: AgentSession | None = None
     _description: EnvDescription | None = None
     _lazy_attach: Callable[[], None] | None = None
+    #: Whether the hello lists the "multi_agent" capability (the PettingZoo envs do).
+    _multi_agent = False
 
     @property
     def description(self) -> EnvDescription:
@@ -93,7 +95,9 @@ class _AgentCore:
         render_mode: str | None,
     ) -> EnvDescription:
         try:
-            description = session.hello(token=token, render_mode=render_mode)
+            description = session.hello(
+                token=token, render_mode=render_mode, multi_agent=self._multi_agent
+            )
         except BaseException:
             session.close()
             raise

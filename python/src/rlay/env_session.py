@@ -19,6 +19,7 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from rlay._version import __version__
+from rlay.agents import MULTI_AGENT, AgentReset, AgentStep, LiveAgents
 from rlay.errors import (
     ConnectionClosed,
     FrameTooLarge,
@@ -102,6 +103,15 @@ class EnvBackend(abc.ABC):
         """One frame per sub-env; by default the env cannot render."""
         raise RemoteError("UNIMPLEMENTED", "this env does not render")
 
+    def reset_agents(self, seed: int | None, options: dict[str, Any] | None) -> AgentReset:
+        """Multi-agent envs (``EnvDescription.agents`` set): reset, return the live agents."""
+        raise RemoteError("UNIMPLEMENTED", "this env has no agents")
+
+    def step_agents(self, actions: dict[str, Any]) -> AgentStep:
+        """Multi-agent envs: act for exactly the live agents (checked by the session);
+        report every agent that acted, ended or became live, and who is live now."""
+        raise RemoteError("UNIMPLEMENTED", "this env has no agents")
+
     def call(self, name: str, value: Any) -> Any:
         """Run a named command; by default there are none."""
         raise RemoteError("UNIMPLEMENTED", f"this env has no command named {name!r}")
@@ -144,6 +154,7 @@ class EnvSession:
         self._name = name or getattr(connection, "description", "") or "connection"
         # Fresh messages for every frame (see AgentSession: reused upb messages leak).
         self._description: EnvDescription | None = None
+        self._agents: LiveAgents | None = None
         self._opened = False
         # Built at the handshake when the spaces allow hand-built step frames.
         self._codec: StepCodec | None = None
@@ -236,6 +247,20 @@ class EnvSession:
             code, message = _classify(error)
             self._fatal(code, f"could not open the env: {message}")
             raise _EndSession from None
+        layout = self._description.agents
+        if layout is not None:
+            if MULTI_AGENT not in hello.capabilities:
+                message = (
+                    f"the env {self._description.env_id!r} is multi-agent and the agent "
+                    f"({hello.implementation or 'unknown'} {hello.implementation_version}, "
+                    f"protocol {major}.{minor}) does not list the capability {MULTI_AGENT!r}; "
+                    "use a multi-agent agent side (e.g. rlay.ParallelClientEnv)"
+                )
+                logger.error("%s: %s", self._name, message)
+                self._fatal(session_pb2.ERROR_CODE_CAPABILITY_REQUIRED, message, log=False)
+                raise _EndSession
+            reply.capabilities.append(MULTI_AGENT)
+            self._agents = LiveAgents(layout)
         self._send(response)
 
     # -- commands ------------------------------------------------------------------------
@@ -288,6 +313,9 @@ class EnvSession:
     def _on_reset(
         self, request: session_pb2.SessionRequest, response: session_pb2.SessionResponse
     ) -> None:
+        if self._agents is not None:
+            self._on_reset_agents(request.reset, response.reset, self._agents)
+            return
         description = self._require_description()
         n = description.num_envs
         reset = request.reset
@@ -312,6 +340,10 @@ class EnvSession:
     def _on_step(
         self, request: session_pb2.SessionRequest, response: session_pb2.SessionResponse
     ) -> None:
+        if self._agents is not None:
+            actions = self._agents.actions(request.step.agent_actions)
+            self._agents.step(response.step.agents, self._backend.step_agents(actions), actions)
+            return
         description = self._require_description()
         n = description.num_envs
         actions = decode_batch(description.action_space, request.step.actions, n, path="actions")
@@ -334,6 +366,21 @@ class EnvSession:
             entry.index = final.index
             fill_element(entry.observation, description.observation_space, final.observation)
             fill_value(entry.info, final.info)
+
+    def _on_reset_agents(
+        self,
+        reset: session_pb2.ResetRequest,
+        reply: session_pb2.ResetResponse,
+        agents: LiveAgents,
+    ) -> None:
+        if len(reset.seeds) > 1:
+            raise InvalidValue(f"seeds: expected at most 1 seed, got {len(reset.seeds)}")
+        seed = reset.seeds[0].value if reset.seeds and reset.seeds[0].HasField("value") else None
+        options = decode_value(reset.options) if reset.HasField("options") else None
+        if options is not None and not isinstance(options, dict):
+            raise InvalidValue(f"options: expected a map, got {type(options).__name__}")
+        reply.SetInParent()
+        agents.reset(reply.agents, self._backend.reset_agents(seed, options))
 
     def _on_render(
         self, request: session_pb2.SessionRequest, response: session_pb2.SessionResponse

@@ -46,6 +46,11 @@ class UnsafeListener(RlayError, ValueError):
     """A listener on a non-loopback address without a token (see ``insecure=True``)."""
 
 
+class CapabilityRequired(RlayError):
+    """The env needs a capability the agent side lacks, e.g. a multi-agent env and a
+    single-agent ``ClientEnv`` (use ``rlay.ParallelClientEnv``)."""
+
+
 class ConnectionClosed(RlayError):
     """The peer closed the connection, or died, while we were talking to it."""
 

@@ -543,6 +543,28 @@ def _check_source(env: Any) -> None:
         )
 
 
+def _parallel_backend(
+    env: Any,
+    render_mode: str | None,
+    env_kwargs: dict[str, Any] | None,
+    behaviors: Mapping[str, str] | None,
+    calls: Mapping[str, CallFn] | None,
+) -> Callable[[], EnvBackend] | None:
+    """A maker of ParallelBackends when ``env`` gives PettingZoo parallel envs, else None."""
+    from rlay.parallel_host import ParallelBackend, makes_parallel_env, resolve_env
+
+    source = resolve_env(env) if isinstance(env, str) else env
+    if not makes_parallel_env(source, env_kwargs):
+        return None
+
+    def make() -> EnvBackend:
+        return ParallelBackend(
+            source, render_mode=render_mode, env_kwargs=env_kwargs, behaviors=behaviors, calls=calls
+        )
+
+    return make
+
+
 def serve(
     env: EnvSource,
     address: str = "tcp://127.0.0.1:0",
@@ -558,8 +580,13 @@ def serve(
     idle_timeout: float | None = None,
     tls: TLSOptions | None = None,
     insecure: bool = False,
+    behaviors: Mapping[str, str] | None = None,
 ) -> Host:
     """Listen on ``address`` and host ``env`` for every agent that connects.
+
+    ``env`` may also make PettingZoo parallel envs (e.g. ``simple_spread_v3.parallel_env``,
+    or ``"module:function"``): it is then hosted as a multi-agent env, whose agents are
+    grouped into ``behaviors`` (see :class:`rlay.parallel_host.ParallelBackend`).
 
     ``render_mode`` is used when the agent asks for none; ``calls`` adds named commands
     (see :class:`GymBackend`). Raises AddressInUse when the address is taken. ``token``
@@ -573,8 +600,11 @@ def serve(
     """
     _check_source(env)
     mode = parse_autoreset_mode(autoreset_mode)
+    parallel = _parallel_backend(env, render_mode, env_kwargs, behaviors, calls)
 
     def backend() -> EnvBackend:
+        if parallel is not None:
+            return parallel()
         return GymBackend(
             env, num_envs, mode, render_mode=render_mode, env_kwargs=env_kwargs, calls=calls
         )
@@ -605,18 +635,27 @@ def dial(
     hello_timeout: float | None = 30.0,
     idle_timeout: float | None = None,
     tls: TLSOptions | None = None,
+    behaviors: Mapping[str, str] | None = None,
 ) -> None:
     """Connect to a listening agent (a ServerEnv) and serve one session to its end.
 
     Retries while nothing listens at ``address`` yet, for up to ``retry_timeout``
     seconds, then raises Timeout. Returns after the agent's close; raises the
     session's error if it ended otherwise (refused handshake, broken connection).
-    ``env`` may also be a ready EnvBackend::
+    ``env`` may also be a ready EnvBackend, or make PettingZoo parallel envs (as in
+    :func:`serve`)::
 
         rlay.dial("CartPole-v1", os.environ["RLAY_ADDRESS"])
     """
+    parallel = (
+        None
+        if isinstance(env, EnvBackend)
+        else (_parallel_backend(env, render_mode, env_kwargs, behaviors, calls))
+    )
     if isinstance(env, EnvBackend):
         backend: EnvBackend = env
+    elif parallel is not None:
+        backend = parallel()
     else:
         backend = GymBackend(
             env,

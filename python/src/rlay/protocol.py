@@ -17,7 +17,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode
 
+from rlay.agents import AgentLayout
 from rlay.errors import (
+    CapabilityRequired,
     ProtocolError,
     RemoteError,
     RlayError,
@@ -46,7 +48,7 @@ __all__ = [
 ]
 
 #: (major, minor) of the protocol this package speaks.
-PROTOCOL_VERSION = (1, 0)
+PROTOCOL_VERSION = (1, 1)
 IMPLEMENTATION = "rlay-python"
 CAPABILITIES = ("render", "call")
 
@@ -92,6 +94,8 @@ def error_for_code(code: int, message: str) -> RlayError:
         return VersionMismatch(message)
     if code == session_pb2.ERROR_CODE_UNAUTHENTICATED:
         return Unauthenticated(message)
+    if code == session_pb2.ERROR_CODE_CAPABILITY_REQUIRED:
+        return CapabilityRequired(message)
     if code in (session_pb2.ERROR_CODE_PROTOCOL, session_pb2.ERROR_CODE_FRAME_TOO_LARGE):
         return ProtocolError(message)
     return RemoteError(error_code_name(code), message)
@@ -127,6 +131,9 @@ class EnvDescription:
     render_fps: float | None = None
     max_episode_steps: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: A multi-agent env's behaviours and agents (protocol 1.1), else None. Then
+    #: observation_space and action_space are Dicts keyed by agent, which do not travel.
+    agents: AgentLayout | None = None
     #: The peer's hello fields (filled on the agent side).
     implementation: str = ""
     implementation_version: str = ""
@@ -135,8 +142,11 @@ class EnvDescription:
     def fill_proto(self, msg: session_pb2.EnvSpec) -> None:
         """Write this description into an ``EnvSpec`` message."""
         msg.env_id = self.env_id
-        msg.observation_space.CopyFrom(space_to_proto(self.observation_space))
-        msg.action_space.CopyFrom(space_to_proto(self.action_space))
+        if self.agents is not None:
+            self.agents.fill_proto(msg)
+        else:
+            msg.observation_space.CopyFrom(space_to_proto(self.observation_space))
+            msg.action_space.CopyFrom(space_to_proto(self.action_space))
         msg.num_envs = self.num_envs
         msg.autoreset_mode = _AUTORESET_TO_PROTO[self.autoreset_mode]
         msg.render_modes[:] = list(self.render_modes)
@@ -155,10 +165,13 @@ class EnvDescription:
         if spec.autoreset_mode not in _AUTORESET_FROM_PROTO:
             raise ProtocolError(f"unknown autoreset mode {spec.autoreset_mode}")
         metadata = decode_value(spec.metadata) if spec.HasField("metadata") else {}
+        layout = AgentLayout.from_proto(spec) if spec.agents else None
         return cls(
             env_id=spec.env_id,
-            observation_space=space_from_proto(spec.observation_space),
-            action_space=space_from_proto(spec.action_space),
+            observation_space=layout.observation_spaces()
+            if layout
+            else space_from_proto(spec.observation_space),
+            action_space=layout.action_spaces() if layout else space_from_proto(spec.action_space),
             num_envs=spec.num_envs,
             autoreset_mode=_AUTORESET_FROM_PROTO[spec.autoreset_mode],
             render_modes=tuple(spec.render_modes),
@@ -166,6 +179,7 @@ class EnvDescription:
             render_fps=spec.render_fps or None,
             max_episode_steps=spec.max_episode_steps or None,
             metadata=metadata if isinstance(metadata, dict) else {"value": metadata},
+            agents=layout,
             implementation=hello.implementation,
             implementation_version=hello.implementation_version,
             capabilities=tuple(hello.capabilities),
