@@ -19,7 +19,7 @@ from rlay.values import decode_batch_to_elements, decode_value
 from runner import model
 from runner.cases import case, remote_error
 from runner.compare import same, same_space
-from runner.harness import Harness
+from runner.harness import Harness, accept_while_alive
 from runner.raw import Raw, hello, tensor, untensor
 from runner.raw_cases import (
     after_fatal,
@@ -136,7 +136,7 @@ def multi_agent_refuses_single_agent(h: Harness) -> None:
     process = h.dial(ENV, agent.address, None)
     try:
         with pytest.raises(rlay.CapabilityRequired, match=CAPABILITY):
-            agent.accept()
+            accept_while_alive(agent, process)
     finally:
         agent.close()
     h.expect_exit(process, zero=False)

@@ -9,6 +9,7 @@ to dial in; every session is its own peer process.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,7 +82,7 @@ class Harness:
         process = self.dial(env, agent.address, token)
         try:
             try:
-                agent.accept()
+                accept_while_alive(agent, process)
             except rlay.RlayError:
                 raise  # a case may expect it (a refused token, a refused render mode)
             except Exception as error:
@@ -118,7 +119,7 @@ class Harness:
             try:
                 process = self.dial(env, listener.address, token)
                 try:
-                    conn = listener.accept(ACCEPT_TIMEOUT)
+                    conn = listener.accept(ACCEPT_TIMEOUT, alive=process.alive)
                 except TimeoutError as error:
                     raise AssertionError(f"{error}\n{process.describe()}") from error
             finally:
@@ -161,3 +162,27 @@ class Harness:
             process.terminate(2.0)
             process.close_files()
         self.dialers.clear()
+
+
+def accept_while_alive(agent: Any, process: PeerProcess) -> None:
+    """``agent.accept()``, but fail at once when the dialling peer exits without dialling
+    (e.g. a peer that does not know the environment), not after the whole accept timeout."""
+    outcome: list[BaseException | None] = []
+    thread = threading.Thread(target=_accept_into, args=(agent, outcome), daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.2)
+        if thread.is_alive() and not process.alive():
+            thread.join(1.0)  # it may have dialled just before exiting
+            if thread.is_alive():
+                raise AssertionError(f"the peer exited without dialling\n{process.describe()}")
+    if outcome and outcome[0] is not None:
+        raise outcome[0]
+
+
+def _accept_into(agent: Any, outcome: list[BaseException | None]) -> None:
+    try:
+        agent.accept()
+        outcome.append(None)
+    except BaseException as error:
+        outcome.append(error)

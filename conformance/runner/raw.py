@@ -15,6 +15,7 @@ import select
 import socket
 import struct
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -191,10 +192,19 @@ class RawListener:
         else:
             self.address = address
 
-    def accept(self, timeout: float = 15.0) -> Raw:
-        ready, _, _ = select.select([self.sock], [], [], timeout)
-        if not ready:
-            raise TimeoutError(f"no peer dialled {self.address} within {timeout:g} s")
+    def accept(self, timeout: float = 15.0, alive: Callable[[], bool] | None = None) -> Raw:
+        """The next connection; TimeoutError after ``timeout``, or as soon as ``alive()``
+        says the dialling peer has exited (a peer that refuses its command line)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            ready, _, _ = select.select([self.sock], [], [], max(0.0, min(remaining, 0.2)))
+            if ready:
+                break
+            if remaining <= 0:
+                raise TimeoutError(f"no peer dialled {self.address} within {timeout:g} s")
+            if alive is not None and not alive():
+                raise TimeoutError(f"the peer exited without dialling {self.address}")
         conn, _ = self.sock.accept()
         conn.settimeout(10.0)
         return Raw(conn)
