@@ -174,6 +174,23 @@ class Raw:
             self.sock.close()
 
 
+def wait_for_dial(
+    sock: socket.socket, address: str, timeout: float, alive: Callable[[], bool] | None
+) -> None:
+    """Until ``sock`` has a connection to accept; TimeoutError after ``timeout``, or as soon
+    as ``alive()`` says the dialling peer exited (a peer that refuses its command line)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        ready, _, _ = select.select([sock], [], [], max(0.0, min(remaining, 0.2)))
+        if ready:
+            return
+        if remaining <= 0:
+            raise TimeoutError(f"no peer dialled {address} within {timeout:g} s")
+        if alive is not None and not alive():
+            raise TimeoutError(f"the peer exited without dialling {address}")
+
+
 class RawListener:
     """A listening socket for peers that dial (server mode)."""
 
@@ -193,18 +210,7 @@ class RawListener:
             self.address = address
 
     def accept(self, timeout: float = 15.0, alive: Callable[[], bool] | None = None) -> Raw:
-        """The next connection; TimeoutError after ``timeout``, or as soon as ``alive()``
-        says the dialling peer has exited (a peer that refuses its command line)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            ready, _, _ = select.select([self.sock], [], [], max(0.0, min(remaining, 0.2)))
-            if ready:
-                break
-            if remaining <= 0:
-                raise TimeoutError(f"no peer dialled {self.address} within {timeout:g} s")
-            if alive is not None and not alive():
-                raise TimeoutError(f"the peer exited without dialling {self.address}")
+        wait_for_dial(self.sock, self.address, timeout, alive)
         conn, _ = self.sock.accept()
         conn.settimeout(10.0)
         return Raw(conn)

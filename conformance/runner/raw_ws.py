@@ -21,8 +21,9 @@ import select
 import socket
 import struct
 import time
+from collections.abc import Callable
 
-from runner.raw import Raw
+from runner.raw import Raw, wait_for_dial
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _BINARY, _CLOSE, _PING, _PONG = 0x2, 0x8, 0x9, 0xA
@@ -224,11 +225,9 @@ class RawWsListener:
         bound_host, bound_port = self.sock.getsockname()[:2]
         self.address = f"ws://{bound_host}:{bound_port}"
 
-    def accept(self, timeout: float = 15.0) -> RawWs:
+    def accept(self, timeout: float = 15.0, alive: Callable[[], bool] | None = None) -> RawWs:
         deadline = time.monotonic() + timeout
-        ready, _, _ = select.select([self.sock], [], [], timeout)
-        if not ready:
-            raise TimeoutError(f"no peer dialled {self.address} within {timeout:g} s")
+        wait_for_dial(self.sock, self.address, timeout, alive)
         conn, _ = self.sock.accept()
         conn.settimeout(10.0)
         head, rest = _read_http(conn, deadline + 10.0)
