@@ -244,7 +244,9 @@ def docs(session: nox.Session) -> None:
     examples (the pages that train with Stable-Baselines3 run in the sb3 session).
     """
     # grpcio-tools: the protocol reference is generated from proto/ at build time.
-    session.install(*DOCS_TOOLS, GRPCIO_TOOLS, *TEST_TOOLS, *ENV_EXTRAS)
+    session.install(
+        *DOCS_TOOLS, GRPCIO_TOOLS, *TEST_TOOLS, *ENV_EXTRAS, *MULTI_AGENT_ENVS
+    )
     install_rlay(session)
     session.run(
         "pytest",
