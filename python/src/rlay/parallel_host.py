@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -37,6 +38,11 @@ from rlay.protocol import EnvDescription, ResetResult, StepResult
 __all__ = ["ParallelBackend", "is_parallel_env", "makes_parallel_env", "resolve_env"]
 
 logger = logging.getLogger("rlay.parallel_host")
+
+# Hosted envs are created and closed one at a time: sessions run in threads, and many
+# envs keep process-wide state there (mpe2 initialises pygame's freetype when created
+# and quits pygame when closed, which breaks an env being created at that moment).
+_LIFECYCLE = threading.Lock()
 
 #: A named command of a hosted parallel env: ``fn([env], value) -> result``.
 ParallelCallFn = Callable[[list[Any]], Any]
@@ -83,13 +89,14 @@ def makes_parallel_env(source: Any, env_kwargs: Mapping[str, Any] | None = None)
         return False
     if not callable(source):
         return False
-    probe = source(**dict(env_kwargs or {}))
-    try:
-        return is_parallel_env(probe)
-    finally:
-        close = getattr(probe, "close", None)
-        if callable(close):
-            close()
+    with _LIFECYCLE:
+        probe = source(**dict(env_kwargs or {}))
+        try:
+            return is_parallel_env(probe)
+        finally:
+            close = getattr(probe, "close", None)
+            if callable(close):
+                close()
 
 
 class ParallelBackend(EnvBackend):
@@ -218,7 +225,8 @@ class ParallelBackend(EnvBackend):
         env, self.env = self.env, None
         if env is not None and self._owned:
             try:
-                env.close()
+                with _LIFECYCLE:
+                    env.close()
             except Exception:
                 logger.exception("closing the env failed")
 
@@ -229,7 +237,8 @@ class ParallelBackend(EnvBackend):
         kwargs = dict(self._env_kwargs)
         if render_mode is not None and _accepts_render_mode(source):
             kwargs["render_mode"] = render_mode
-        env = source(**kwargs)
+        with _LIFECYCLE:
+            env = source(**kwargs)
         if not is_parallel_env(env):
             raise InvalidValue(f"{source!r} did not make a PettingZoo ParallelEnv: {env!r}")
         return env
