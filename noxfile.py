@@ -117,7 +117,9 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The Python package's tests and the code generator's tests."""
     # cryptography makes the TLS tests' certificates.
-    session.install(*TEST_TOOLS, *ENV_EXTRAS, *MULTI_AGENT_ENVS, GRPCIO_TOOLS, "cryptography")
+    session.install(
+        *TEST_TOOLS, *ENV_EXTRAS, *MULTI_AGENT_ENVS, GRPCIO_TOOLS, "cryptography"
+    )
     install_rlay(session)
     # Two runs: both test folders have a conftest.py that their tests import by name.
     session.run(
