@@ -7,6 +7,7 @@ Sessions:
     rllib        RLlib PPO on a local Ray cluster trains on games rlay launches
     csharp       builds the C# core with mono, runs its NUnit tests, builds its peer
     godot        gdlint/gdformat, the GDScript tests inside the Godot 4.6 web engine
+    cpp          the C++ core: g++/clang x C++17/20, GoogleTest, sanitizers, fuzzing
     conformance  every binding's peer against the Python reference
     bench        side-by-side benchmarks (`nox -s bench -- --quick` for a short run)
     bench-smoke  the short benchmark run, part of the default `nox`
@@ -53,6 +54,7 @@ nox.options.sessions = [
     "tests",
     "sb3",
     "csharp",
+    "cpp",
     "conformance",
     "godot",
     "bench-smoke",
@@ -179,6 +181,21 @@ def csharp(session: nox.Session) -> None:
     session.run("python", "csharp-unity/Tools~/build.py", *session.posargs)
     # The Unity glue against stand-in UnityEngine types, then driven by Python.
     session.run("python", "csharp-unity/Glue~/check_glue.py")
+
+
+@nox.session
+def cpp(session: nox.Session) -> None:
+    """Build the C++ core with g++ and clang (C++17, C++20), test it, sanitize it, fuzz it."""
+    tools = ("cmake", "make", "g++", "clang++")
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        message = f"{missing} not found: apt-get install g++ clang cmake make libgtest-dev libclang-rt-14-dev"
+        if in_ci():
+            session.error(message)
+        session.skip(message)
+    session.install(*TEST_TOOLS)
+    install_rlay(session)
+    session.run("python", "cpp-unreal/Tools/build.py", *session.posargs)
 
 
 @nox.session
