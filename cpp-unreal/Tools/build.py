@@ -8,7 +8,9 @@
 Steps (each a CMake build in cpp-unreal/build/<name>, compiled with -fno-exceptions
 -fno-rtti -Wall -Wextra -Wshadow -Wundef -Werror, then its GoogleTest tests):
 
-- g++ and clang++, each as C++17 and as C++20;
+- g++ and clang++, each as C++17 and as C++20 (the core, its tests, the conformance peer,
+  and the Unreal glue + CartPole sample against the stand-in engine headers with its tests);
+- the smoke test: Python drives the real glue in a fake engine loop (Tests/Glue);
 - AddressSanitizer + UndefinedBehaviorSanitizer (clang): the tests, then the sanitized
   conformance peer serving sessions in both modes (conformance/runner's raw and model
   cases for a few environments, run by pytest with RLAY_CPP_PEER pointing at it);
@@ -33,6 +35,7 @@ PACKAGE = Path(__file__).resolve().parent.parent
 ROOT = PACKAGE.parent
 BUILD = PACKAGE / "build"
 VECTORS = ROOT / "conformance" / "vectors"
+GLUE_SMOKE = PACKAGE / "Tests" / "Glue" / "smoke_test.py"
 JOBS = str(max(2, min(4, os.cpu_count() or 2)))
 
 
@@ -59,7 +62,12 @@ def run(command: list[str], **kwargs: object) -> None:
 
 
 def cmake_build(
-    name: str, compiler: str, standard: int, *options: str, target: str = ""
+    name: str,
+    compiler: str,
+    standard: int,
+    *options: str,
+    target: str = "",
+    build_type: str = "",
 ) -> Path:
     out = BUILD / name
     run(
@@ -97,6 +105,7 @@ def build_peer() -> Path:
         "-DRLAY_TESTS=OFF",
         "-DRLAY_GLUE=OFF",
         target="rlay_conformance_peer",
+        build_type="Release",
     )
     return out / "rlay_conformance_peer"
 
@@ -137,6 +146,7 @@ def fuzz(seconds: int) -> None:
         "-DRLAY_FUZZ=ON",
         "-DRLAY_TESTS=OFF",
         target="rlay_fuzz_frames",
+        build_type="Release",
     )
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
@@ -187,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         for compiler, name in (("g++", "gcc"), ("clang++", "clang")):
             for standard in (17, 20):
                 test(cmake_build(f"{name}-cpp{standard}", compiler, standard))
+    if "smoke" not in args.skip:
+        out = cmake_build("gcc-cpp17", "g++", 17, target="rlay_smoke_host")
+        run([sys.executable, str(GLUE_SMOKE), "--host", str(out / "rlay_smoke_host")])
     if "sanitize" not in args.skip:
         sanitized()
     if "fuzz" not in args.skip:

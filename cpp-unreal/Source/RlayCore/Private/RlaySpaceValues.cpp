@@ -10,7 +10,7 @@ namespace rlay {
 
 namespace {
 
-using Kind = v1::Space::KindCase;
+using SpaceKind = v1::Space::KindCase;
 using ValueKind = v1::Value::KindCase;
 
 Status Wrong(const std::string& Path, const std::string& Expected, const v1::Value& Got)
@@ -240,7 +240,7 @@ Status UnbatchUnchecked(const v1::Space& Space, const v1::Value& Batch, size_t N
         }
         return Status::Success();
     }
-    if (Space.kind_case() == Kind::NotSet) return Status::Invalid(Path + ": space has no kind");
+    if (Space.kind_case() == SpaceKind::NotSet) return Status::Invalid(Path + ": space has no kind");
     if (!Batch.has_list_value() || Batch.list_value().items.size() != N) {
         return Wrong(Path, "a list_value of " + std::to_string(N) + " elements", Batch);
     }
@@ -346,12 +346,12 @@ Status BatchUnchecked(const v1::Space& Space, const std::vector<const v1::Value*
 Status CheckElement(const v1::Space& Space, const v1::Value& Element, const std::string& Path, bool bCheckContents)
 {
     switch (Space.kind_case()) {
-        case Kind::Box: {
+        case SpaceKind::Box: {
             Status Expected = ExpectTensor(Element, Space.box().dtype, Space.box().shape, Path);
             if (!Expected.Ok() || !bCheckContents) return Expected;
             return CheckBounds(Element.tensor(), Space.box(), Path);
         }
-        case Kind::Discrete: {
+        case SpaceKind::Discrete: {
             if (!Element.has_int_value()) return Wrong(Path, "an int_value", Element);
             const v1::DiscreteSpace& D = Space.discrete();
             int64_t V = Element.int_value();
@@ -365,7 +365,7 @@ Status CheckElement(const v1::Space& Space, const v1::Value& Element, const std:
             }
             return Status::Success();
         }
-        case Kind::MultiDiscrete: {
+        case SpaceKind::MultiDiscrete: {
             const v1::MultiDiscreteSpace& Multi = Space.multi_discrete();
             Status Expected = ExpectTensor(Element, Multi.nvec().dtype, Multi.nvec().shape, Path);
             if (!Expected.Ok() || !bCheckContents) return Expected;
@@ -385,7 +385,7 @@ Status CheckElement(const v1::Space& Space, const v1::Value& Element, const std:
             }
             return Status::Success();
         }
-        case Kind::MultiBinary: {
+        case SpaceKind::MultiBinary: {
             Status Expected = ExpectTensor(Element, v1::Dtype::Int8, Space.multi_binary().shape, Path);
             if (!Expected.Ok() || !bCheckContents) return Expected;
             const Bytes& X = Element.tensor().data;
@@ -396,12 +396,12 @@ Status CheckElement(const v1::Space& Space, const v1::Value& Element, const std:
             }
             return Status::Success();
         }
-        case Kind::Text: {
+        case SpaceKind::Text: {
             if (!Element.has_string_value()) return Wrong(Path, "a string_value", Element);
             if (!bCheckContents) return Status::Success();
             return CheckText(Space.text(), Element.string_value(), Path);
         }
-        case Kind::Tuple: {
+        case SpaceKind::Tuple: {
             const std::vector<v1::Space>& Parts = Space.tuple().spaces;
             if (!Element.has_tuple_value() || Element.tuple_value().items.size() != Parts.size()) {
                 return Wrong(Path, "a tuple_value of " + std::to_string(Parts.size()) + " parts", Element);
@@ -413,7 +413,7 @@ Status CheckElement(const v1::Space& Space, const v1::Value& Element, const std:
             }
             return Status::Success();
         }
-        case Kind::Dict: {
+        case SpaceKind::Dict: {
             if (!Element.has_map_value()) return Wrong(Path, "a map_value", Element);
             Status Keys = CheckKeys(Space.dict(), Element.map_value(), Path);
             if (!Keys.Ok()) return Keys;
@@ -424,7 +424,7 @@ Status CheckElement(const v1::Space& Space, const v1::Value& Element, const std:
             }
             return Status::Success();
         }
-        case Kind::Sequence: {
+        case SpaceKind::Sequence: {
             const v1::SequenceSpace& Sequence = Space.sequence();
             if (Sequence.stack) {
                 size_t Length = 0;
@@ -443,10 +443,10 @@ Status CheckElement(const v1::Space& Space, const v1::Value& Element, const std:
             }
             return Status::Success();
         }
-        case Kind::Graph:
+        case SpaceKind::Graph:
             if (!Element.has_graph_value()) return Wrong(Path, "a graph_value", Element);
             return CheckGraph(Space.graph(), Element.graph_value(), Path);
-        case Kind::OneOf: {
+        case SpaceKind::OneOf: {
             if (!Element.has_one_of_value()) return Wrong(Path, "a one_of_value", Element);
             int64_t Index = Element.one_of_value().index;
             int64_t Count = static_cast<int64_t>(Space.one_of().spaces.size());
@@ -457,7 +457,7 @@ Status CheckElement(const v1::Space& Space, const v1::Value& Element, const std:
             return CheckElement(Space.one_of().spaces[static_cast<size_t>(Index)], Element.one_of_value().value(),
                                 Path + "[" + std::to_string(Index) + "]", bCheckContents);
         }
-        case Kind::NotSet:
+        case SpaceKind::NotSet:
             break;
     }
     return Status::Invalid(Path + ": space has no kind");

@@ -1,0 +1,4 @@
+#pragma once
+#include "CoreMinimal.h"
+#define IMPLEMENT_MODULE(Impl, Name)
+class FDefaultModuleImpl {};
