@@ -172,6 +172,7 @@ def _plan(
             _plan_peers(plan, add, peers, peer_py, payload, batched, desc, main_py)
     if own:
         _plan_conformance_peers(plan, add, args.quick)
+        _plan_cpp_echo(plan, add, args.quick)
     pattern = re.compile(args.only) if args.only else None
     if pattern is not None:
         plan.cases = [c for c in plan.cases if pattern.search(f"{c.name}/{c.payload}")]
@@ -271,7 +272,7 @@ def _plan_conformance_peers(plan: Plan, add: Any, quick: bool) -> None:
         plan.omit("C# peer (mono)", "conf-infos", "no csharp peer in conformance/peers.toml yet")
     payloads = ["conf-infos"] if quick else ["conf-infos", "conf-large"]
     modes = ["ClientEnv"] if quick else ["ClientEnv", "ServerEnv"]
-    for name in ("python", "csharp"):
+    for name in ("python", "csharp", "cpp"):
         peer = peers.get(name)
         if peer is None:
             continue
@@ -294,6 +295,29 @@ def _plan_conformance_peers(plan: Plan, add: Any, quick: bool) -> None:
             add("instances/csharp", "rlaybench.cases.instances", sys.executable, "cartpole",
                 "--peer-run", json.dumps(run), "--peer-workdir", str(root / peer["workdir"]),
                 *(["--counts", "1", "2"] if quick else []))  # fmt: skip
+
+
+def _plan_cpp_echo(plan: Plan, add: Any, quick: bool) -> None:
+    """rlay against the echo env hosted by the C++ core (built with the cpp peer)."""
+    root = BENCH.parent
+    registry = root / "conformance" / "peers.toml"
+    payloads = ["cartpole"] if quick else ["cartpole", "image", "large"]
+    if tomllib is None:
+        for payload in payloads:
+            plan.omit("C++ env side (RlayCore)", payload, "needs Python >= 3.11 (tomllib)")
+        return
+    peers = {p["name"]: p for p in tomllib.loads(registry.read_text()).get("peer", [])}
+    peer = peers.get("cpp")
+    problem = _build_peer(peer, root) if peer is not None else "no cpp peer in peers.toml"
+    if problem:
+        for payload in payloads:
+            plan.omit("C++ env side (RlayCore)", payload, problem)
+        return
+    host = str(root / "cpp-unreal" / "build" / "peer" / "rlay_echo_host")
+    for payload in payloads:
+        for mode in ["ClientEnv"] if quick else ["ClientEnv", "ServerEnv"]:
+            add(f"cpp-echo/{mode}", "rlaybench.cases.cpp_echo", sys.executable, payload,
+                "--host", host, "--mode", mode, "--transport", "unix")  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ run

@@ -2,7 +2,7 @@
 """Build and test the C++ core outside Unreal: every compiler and standard, sanitizers, fuzzing.
 
     python cpp-unreal/Tools/build.py               # everything below; exit 1 on any failure
-    python cpp-unreal/Tools/build.py --peer-only   # just the conformance peer (build/peer)
+    python cpp-unreal/Tools/build.py --peer-only   # the conformance peer + bench echo host (build/peer)
     python cpp-unreal/Tools/build.py --fuzz-seconds 60
 
 Steps (each a CMake build in cpp-unreal/build/<name>, compiled with -fno-exceptions
@@ -107,12 +107,18 @@ def build_peer() -> Path:
         target="rlay_conformance_peer",
         build_type="Release",
     )
+    run(["cmake", "--build", str(out), "-j", JOBS, "--target", "rlay_echo_host"])
     return out / "rlay_conformance_peer"
 
 
 def sanitized() -> None:
     out = cmake_build(
-        "asan", "clang++", 17, "-DRLAY_SANITIZE=ON", build_type="RelWithDebInfo"
+        "asan",
+        "clang++",
+        17,
+        "-DRLAY_SANITIZE=ON",
+        "-DRLAY_GLUE=OFF",
+        "-DCMAKE_CXX_FLAGS=-O1 -g1",
     )
     test(out)
     # The sanitized peer under the conformance runner: both modes, tcp and unix, a few
@@ -145,8 +151,9 @@ def fuzz(seconds: int) -> None:
         17,
         "-DRLAY_FUZZ=ON",
         "-DRLAY_TESTS=OFF",
+        "-DRLAY_GLUE=OFF",
+        "-DCMAKE_CXX_FLAGS=-O1 -g1",
         target="rlay_fuzz_frames",
-        build_type="Release",
     )
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
@@ -183,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         "--skip",
         action="append",
         default=[],
-        help="skip a step: matrix, sanitize, fuzz",
+        help="skip a step: matrix, smoke, sanitize, fuzz",
     )
     args = parser.parse_args(argv)
     if not require(["cmake", "g++"]):

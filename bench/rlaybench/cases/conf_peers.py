@@ -2,8 +2,8 @@
 
 The peers of ``conformance/peers.toml`` host the conformance environments of
 ``conformance/ENVIRONMENTS.md`` through their binding's env-side SDK: the Python
-reference (``rlay.host``) and the C# core under mono. The driver is the same
-ClientEnv (the peer listens: ``--mode listen``) or ServerEnv (the peer dials:
+reference (``rlay.host``), the C# core under mono and the C++ core (RlayCore). The
+driver is the same ClientEnv (the peer listens: ``--mode listen``) or ServerEnv (the peer dials:
 ``--mode dial``), so the rows differ only in the env side. Envs: ``infos`` (two
 int64 and a rich info dict every step; action two int32) and ``large`` (a 9 MiB
 uint8 observation, a 256 KiB uint8 action); neither ever ends an episode.
@@ -23,7 +23,11 @@ from rlaybench import harness
 from rlaybench.payloads import CONFORMANCE_PAYLOADS
 
 ENVS = {"conf-infos": "infos", "conf-large": "large"}
-SYSTEMS = {"python": "Python peer (rlay.host)", "csharp": "C# peer (mono)"}
+SYSTEMS = {
+    "python": "Python peer (rlay.host)",
+    "csharp": "C# peer (mono)",
+    "cpp": "C++ peer (RlayCore)",
+}
 
 
 def _action(env: str, i: int) -> np.ndarray:

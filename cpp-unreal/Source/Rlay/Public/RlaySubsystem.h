@@ -88,5 +88,4 @@ private:
 	bool bTimeTaken = false;
 	bool bSavedFixedStep = false;
 	double SavedFixedDelta = 0.0;
-	bool bWarnedUnreachable = false;
 };
