@@ -54,7 +54,6 @@ nox.options.sessions = [
     "tests",
     "sb3",
     "csharp",
-    "cpp",
     "conformance",
     "godot",
     "bench-smoke",

@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         "--peer-only", action="store_true", help="build only the conformance peer"
     )
     parser.add_argument(
-        "--fuzz-seconds", type=int, default=40, help="fuzzing time budget"
+        "--fuzz-seconds", type=int, default=30, help="fuzzing time budget"
     )
     parser.add_argument(
         "--skip",
