@@ -31,6 +31,7 @@ from rlay.errors import (
 from rlay.transports import listen, shm_ring
 from rlay.transports import shm as shm_module
 from rlay.transports.shm import ShmConnection, ShmListener, connect_shm
+from rlay.transports.spin import SPIN_CAP_NS
 
 pytestmark = [
     pytest.mark.timeout(120),
@@ -400,7 +401,7 @@ def test_a_slow_peer_is_waited_for_asleep(listener: ShmListener) -> None:
             connection.send(message)
             assert connection.recv(timeout=WAIT) == message
         # six replies far above the cap shrink the spin budget to a fraction
-        assert connection._spin_ns < shm_ring._SPIN_CAP_NS // 4
+        assert connection._spin.ns < SPIN_CAP_NS // 4
         connection.send(b"stop")
         assert peer.wait(WAIT) == 0
         connection.close()

@@ -53,7 +53,7 @@ from rlay.protocol import (
 )
 from rlay.step_codec import StepCodec
 from rlay.tensors import decode_tensor
-from rlay.transports.base import Connection
+from rlay.transports.base import Connection, Frame
 from rlay.v1 import session_pb2, tensor_pb2
 from rlay.values import decode_batch, decode_element, decode_value, fill_batch, fill_value
 
@@ -224,7 +224,7 @@ class AgentSession:
         fill_batch(request.step.actions, description.action_space, actions, n, path="actions")
         return request.SerializeToString()
 
-    def _step_reply(self, data: bytes) -> StepResult:
+    def _step_reply(self, data: Frame) -> StepResult:
         n = self.description.num_envs
         codec = self._codec
         if codec is not None:
@@ -345,7 +345,7 @@ class AgentSession:
             self._lost(error)
             raise
 
-    def _receive_frame(self) -> bytes:
+    def _receive_frame(self) -> Frame:
         connection = self._connection
         if connection is None:
             raise ConnectionClosed("the session is closed")
@@ -355,7 +355,7 @@ class AgentSession:
             self._lost(error)
             raise
 
-    def _exchange(self, frame: bytes) -> bytes:
+    def _exchange(self, frame: bytes) -> Frame:
         """Send one request frame and wait for the reply frame."""
         connection = self._connection
         if connection is None:
@@ -367,10 +367,10 @@ class AgentSession:
             self._lost(error)
             raise
 
-    def _reply(self, expected: str, data: bytes) -> session_pb2.SessionResponse:
+    def _reply(self, expected: str, data: Frame) -> session_pb2.SessionResponse:
         """Parse a reply frame that must be ``expected`` (an error reply raises)."""
         try:
-            response = session_pb2.SessionResponse.FromString(data)
+            response = session_pb2.SessionResponse.FromString(data)  # type: ignore[arg-type]  # upb takes any buffer
         except DecodeError as error:
             self._drop()
             raise ProtocolError(f"could not decode the env's {expected} reply: {error}") from error

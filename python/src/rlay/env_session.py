@@ -46,7 +46,7 @@ from rlay.protocol import (
     format_version,
 )
 from rlay.step_codec import StepCodec
-from rlay.transports.base import Connection
+from rlay.transports.base import Connection, Frame
 from rlay.v1 import session_pb2, tensor_pb2
 from rlay.values import decode_batch, decode_value, fill_batch, fill_element, fill_value
 
@@ -426,9 +426,9 @@ class EnvSession:
     def _receive(self, timeout: float | None) -> session_pb2.SessionRequest:
         return self._parse(self._connection.recv(timeout))
 
-    def _parse(self, data: bytes) -> session_pb2.SessionRequest:
+    def _parse(self, data: Frame) -> session_pb2.SessionRequest:
         try:
-            return session_pb2.SessionRequest.FromString(data)
+            return session_pb2.SessionRequest.FromString(data)  # type: ignore[arg-type]  # upb takes any buffer
         except DecodeError as error:
             raise ProtocolError(f"could not decode a request frame: {error}") from error
 

@@ -37,6 +37,7 @@ from gymnasium import spaces
 from rlay.errors import RlayError
 from rlay.protocol import BOOL, F64_LE, FinalStep
 from rlay.tensors import SUPPORTED_DTYPES, dtype_to_proto
+from rlay.transports.base import Frame
 from rlay.v1 import session_pb2, tensor_pb2
 from rlay.values import coerce_array, fill_element, fill_value
 
@@ -60,7 +61,7 @@ class StepReply:
 
     def __init__(
         self,
-        frame: bytes,
+        frame: Frame,
         obs_at: int,
         rewards_at: int,
         terminated_at: int,
@@ -107,13 +108,15 @@ class _Tensor:
         msg.shape[:] = self.shape
         msg.data = b"\x00" * self.size
 
-    def read(self, frame: bytes, at: int) -> np.ndarray[Any, Any] | None:
+    def read(self, frame: Frame, at: int) -> np.ndarray[Any, Any] | None:
         """A fresh writable array of the data at ``at``; None for bool bytes other than 0/1."""
         if self.is_bool and frame[at : at + self.size].translate(None, _FALSE_TRUE):
             return None
         array: np.ndarray[Any, Any] = np.frombuffer(frame, self.dtype, self.count, at)
-        fresh: np.ndarray[Any, Any] = array.reshape(self.shape).copy()
-        return fresh
+        array = array.reshape(self.shape)
+        # A bytearray frame is the caller's own (a transport received a large frame into
+        # it): the array can live in it, writable, with no copy.
+        return array if type(frame) is bytearray else array.copy()
 
 
 class StepCodec:
@@ -168,6 +171,8 @@ class StepCodec:
             at += size
         self._obs_at, self._rewards_at, self._terminated_at, self._truncated_at = offsets
         self._body_size = at
+        # The frame up to the observations' data, when there are no infos or finals.
+        self._lead = bytes([_STEP_TAG]) + _varint(at) + heads[0]
         self._reply_head_at = (
             0,
             offsets[0] + self._obs.size,
@@ -193,7 +198,7 @@ class StepCodec:
         """The step request frame for a batch of actions (cast like ``fill_batch``)."""
         part = self._action
         array = coerce_array(actions, part.dtype, part.shape, path="actions")
-        return self._request_head + array.tobytes()
+        return b"".join((self._request_head, _data(array)))
 
     def encode_request_one(self, action: Any) -> bytes | None:
         """The request for a single env's action; None when only the generic path can
@@ -214,7 +219,7 @@ class StepCodec:
             return self._request_head + action.tobytes()
         return None
 
-    def decode_request(self, frame: bytes) -> np.ndarray[Any, Any] | None:
+    def decode_request(self, frame: Frame) -> np.ndarray[Any, Any] | None:
         """The batch of actions of a step request in the fixed layout, else None."""
         if len(frame) != self._request_size or not frame.startswith(self._request_head):
             return None
@@ -235,20 +240,30 @@ class StepCodec:
         n = self.num_envs
         obs = coerce_array(observations, self._obs.dtype, self._obs.shape, path="observations")
         heads = self._reply_heads
-        parts = [
-            heads[0],
-            obs.tobytes(),
-            heads[1],
-            _column(rewards, F64_LE, n, "rewards"),
-            heads[2],
-            _column(terminated, BOOL, n, "terminated"),
-            heads[3],
-            _column(truncated, BOOL, n, "truncated"),
-        ]
-        if finals or any(infos):
-            parts.append(self._extra(infos, finals))
-        body = b"".join(parts)
-        return b"".join((b"\x1a", _varint(len(body)), body))
+        extra = self._extra(infos, finals) if finals or any(infos) else b""
+        lead = (
+            self._lead
+            if not extra
+            else b"%c%s%s"
+            % (
+                _STEP_TAG,
+                _varint(self._body_size + len(extra)),
+                heads[0],
+            )
+        )
+        return b"".join(
+            (
+                lead,
+                _data(obs),
+                heads[1],
+                _column(rewards, F64_LE, n, "rewards"),
+                heads[2],
+                _column(terminated, BOOL, n, "terminated"),
+                heads[3],
+                _column(truncated, BOOL, n, "truncated"),
+                extra,
+            )
+        )
 
     def _extra(self, infos: Sequence[dict[str, Any]], finals: Sequence[FinalStep]) -> bytes:
         # Appended after fields 1-4, protobuf's own serialization of the repeated fields
@@ -264,7 +279,7 @@ class StepCodec:
             fill_value(entry.info, final.info)
         return msg.SerializeToString()
 
-    def decode_reply(self, frame: bytes) -> StepReply | None:
+    def decode_reply(self, frame: Frame) -> StepReply | None:
         """Where the parts of a step reply in the fixed layout are, else None."""
         size = len(frame)
         if size < 2 or frame[0] != _STEP_TAG:
@@ -283,7 +298,7 @@ class StepCodec:
         extra = None
         end = at + self._body_size
         if end < size:
-            extra = session_pb2.StepResponse.FromString(frame[end:])
+            extra = session_pb2.StepResponse.FromString(frame[end:])  # type: ignore[arg-type]
             if (
                 extra.HasField("observations")
                 or extra.HasField("rewards")
@@ -336,11 +351,11 @@ class StepCodec:
             # batch[0] of a shape-() Box: a numpy scalar, as the generic path gives.
             obs = np.frombuffer(frame, part.dtype, 1, reply.obs_at)[0]
         else:
-            obs = (
-                np.frombuffer(frame, part.dtype, part.count, reply.obs_at)
-                .reshape(self._obs_one_shape)
-                .copy()
+            obs = np.frombuffer(frame, part.dtype, part.count, reply.obs_at).reshape(
+                self._obs_one_shape
             )
+            if type(frame) is not bytearray:  # see _Tensor.read
+                obs = obs.copy()
         return obs, _F64.unpack_from(frame, reply.rewards_at)[0], terminated == 1, truncated == 1
 
     def infos(self, reply: StepReply) -> list[Any]:
@@ -352,7 +367,13 @@ class StepCodec:
         return list(reply.extra.finals) if reply.extra is not None else []
 
 
-def _read_varint(frame: bytes, at: int) -> tuple[int, int]:
+def _data(array: np.ndarray[Any, Any]) -> Any:
+    """The bytes of an array for a join: its own memory when contiguous (one copy, into
+    the frame), else its C-order copy."""
+    return memoryview(array) if array.flags.c_contiguous else array.tobytes()  # type: ignore[arg-type]
+
+
+def _read_varint(frame: Frame, at: int) -> tuple[int, int]:
     value = shift = 0
     while at < len(frame) and shift < 64:
         byte = frame[at]

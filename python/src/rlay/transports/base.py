@@ -16,6 +16,7 @@ from rlay.errors import RlayError, Timeout
 __all__ = [
     "Closable",
     "Connection",
+    "Frame",
     "FramedConnection",
     "Listener",
     "Payload",
@@ -30,6 +31,10 @@ Side = Literal["agent", "env"]
 
 #: What ``Connection.send`` accepts: any contiguous bytes.
 Payload = bytes | bytearray | memoryview
+
+#: What ``Connection.recv`` returns: the frame, the caller's own (a transport may hand
+#: over a large frame in the bytearray it was received into, rather than copy it).
+Frame = bytes | bytearray
 
 
 def wait_limit(timeout: float | None, minimum: float = 0.0) -> float | None:
@@ -59,7 +64,7 @@ class Connection(Protocol):
         """Send one frame; :class:`~rlay.errors.ConnectionClosed` if the peer is gone."""
         ...
 
-    def recv(self, timeout: float | None) -> bytes:
+    def recv(self, timeout: float | None) -> Frame:
         """Receive one frame, waiting at most ``timeout`` seconds (``None``: forever).
 
         Raises :class:`~rlay.errors.Timeout`, :class:`~rlay.errors.ConnectionClosed`,

@@ -20,6 +20,7 @@ from time import monotonic, monotonic_ns
 from rlay.errors import ConnectionClosed, FrameTooLarge, ProtocolError, RlayError, Timeout
 from rlay.transports.base import FramedConnection, Payload, wait_limit
 from rlay.transports.sockets import DEFAULT_SEND_TIMEOUT
+from rlay.transports.spin import SPIN_CAP_NS, SpinBudget
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, check_frame_size
 
 __all__ = ["CONTROL_SIZE", "MAGIC_WORD", "RING_WORD", "ShmConnection", "deadline_after"]
@@ -43,12 +44,6 @@ _RECORD = struct.Struct("=QQ")  # payload length, sender's monotonic_ns
 _RECORD_SIZE = _RECORD.size  # 16: records are padded to this, so headers never wrap
 _ALIGN_MASK = ~(_RECORD_SIZE - 1)
 
-# Spin budget: up to 150 µs, enough to cover the peer's own wake-up (40-60 µs
-# on a busy VM) plus a typical env step, so two peers that both slept once
-# settle back into spinning; at least 20 µs while replies come in time, as
-# a reply that is a little late costs a whole wake-up.
-_SPIN_CAP_NS = 150_000
-_SPIN_FLOOR_NS = 20_000
 _SLEEP_FIRST_MS = 1.0
 _SLEEP_MAX_MS = 50.0
 _DRAIN_SIZE = 4096
@@ -131,7 +126,7 @@ class ShmConnection(FramedConnection):
         self._peer_pid = theirs
         # Spinning for a peer in this very process only keeps it from the GIL.
         self._spin_allowed = True
-        self._spin_ns = _SPIN_CAP_NS  # adapted after every wait
+        self._spin = SpinBudget()
         self._partial: _Partial | None = None
         self._failure: RlayError | None = None
         self._eof = False
@@ -296,7 +291,7 @@ class ShmConnection(FramedConnection):
         started = monotonic_ns()
         if self._spin_allowed and ctrl[self._peer_pid] == self._pid:
             self._spin_allowed = False
-        spin_end = started + (self._spin_ns if self._spin_allowed else 0)
+        spin_end = started + (self._spin.ns if self._spin_allowed else 0)
         if deadline is not None:
             spin_end = min(spin_end, int(deadline * 1e9))
         written = ctrl[index]
@@ -318,9 +313,7 @@ class ShmConnection(FramedConnection):
     def _adapt(self, started: int, r: int) -> None:
         """Spin next time for about twice the gap this frame took to be sent, if short."""
         (_, sent) = _RECORD.unpack_from(self._mm, self._in_data + (r & self._mask))
-        gap = max(sent - started, 0)
-        target = min(max(2 * gap, _SPIN_FLOOR_NS), _SPIN_CAP_NS) if gap <= _SPIN_CAP_NS else 0
-        self._spin_ns += (target - self._spin_ns) // 4
+        self._spin.adapt(max(sent - started, 0))
 
     def _recv_rest(self, partial: _Partial, deadline: float | None, timeout: float | None) -> bytes:
         """Collect a record larger than what the ring holds at once, piece by piece.
@@ -485,7 +478,7 @@ class ShmConnection(FramedConnection):
         def ready() -> bool:
             return bool(cap - (self._w - ctrl[index]) >= need)
 
-        spin_end = monotonic_ns() + (_SPIN_CAP_NS if self._spin_allowed else 0)
+        spin_end = monotonic_ns() + (SPIN_CAP_NS if self._spin_allowed else 0)
         while not ready():
             if monotonic_ns() >= spin_end:
                 timed_out = Timeout(f"{self.description} did not read within the send timeout")
