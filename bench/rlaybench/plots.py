@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from rlaybench.payloads import ALL_PAYLOADS
-from rlaybench.report import label
+from rlaybench.report import BUSY, label
 
 _COLORS = {"rlay": "#1f77b4", "in-process": "#7f7f7f", "raw socket echo": "#bcbcbc"}
 _PEER_COLOR = "#ff7f0e"
@@ -29,9 +29,12 @@ def plot_payload(rows: list[dict[str, object]], payload: str, out: Path) -> Path
     med = [float(r["median_us"]) for r in these]  # type: ignore[arg-type]
     lo = [m - float(r["min_us"]) for m, r in zip(med, these, strict=True)]  # type: ignore[arg-type]
     hi = [float(r["max_us"]) - m for m, r in zip(med, these, strict=True)]  # type: ignore[arg-type]
-    colors = [_COLORS.get(str(r["system"]), _PEER_COLOR) for r in these]
+    colors = [_COLORS.get(str(r["system"]).removesuffix(BUSY), _PEER_COLOR) for r in these]
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(these) + 1.6))
-    ax.barh(names, med, xerr=[lo, hi], color=colors, capsize=3)
+    bars = ax.barh(names, med, xerr=[lo, hi], color=colors, capsize=3)
+    for bar, r in zip(bars, these, strict=True):
+        if str(r["system"]).endswith(BUSY):  # measured beside a busy core: hatched
+            bar.set_hatch("//")
     ax.set_xscale("log")
     ax.invert_yaxis()
     ax.set_xlabel("µs per step (median; bars: min–max over repetitions; log scale)")

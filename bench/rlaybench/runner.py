@@ -9,6 +9,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -39,6 +40,8 @@ class Case:
     python: str
     payload: str
     args: list[str] = field(default_factory=list)
+    #: Run while another process keeps one core busy (the loaded-core rows).
+    busy: bool = False
 
     def command(self) -> list[str]:
         return [self.python, "-m", self.module, "--payload", self.payload, *self.args]
@@ -159,6 +162,8 @@ def _plan(
 
     def add(name: str, module: str, python: str, payload: str, *extra: str) -> None:
         plan.cases.append(Case(name, module, python, payload, [*extra, *timing]))
+        if payload == "cartpole" and _loaded(name, args.quick):
+            plan.cases.append(Case(name, module, python, payload, [*extra, *timing], busy=True))
 
     for payload in PAYLOADS:
         batched = PAYLOADS[payload].batched
@@ -177,6 +182,13 @@ def _plan(
     if pattern is not None:
         plan.cases = [c for c in plan.cases if pattern.search(f"{c.name}/{c.payload}")]
     return plan
+
+
+def _loaded(name: str, quick: bool) -> bool:
+    """Whether a 4-float case also runs beside a process that keeps one core busy."""
+    if quick:
+        return name == "rlay/ClientEnv/shm"
+    return name == "raw/unix" or name.startswith(("rlay/ClientEnv/", "rlay/ServerEnv/", "rlay001/"))
 
 
 def _plan_own(
@@ -325,6 +337,10 @@ def _plan_cpp_echo(plan: Plan, add: Any, quick: bool) -> None:
 
 def _run_case(case: Case, timeout: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
     """(rows, skips, error text) of one case."""
+    burner = None
+    if case.busy:
+        # Another process that wants a whole core, at the same priority as the case.
+        burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         out = subprocess.run(
             case.command(), capture_output=True, text=True, timeout=timeout, env=_env(), cwd=BENCH
@@ -332,16 +348,54 @@ def _run_case(case: Case, timeout: float) -> tuple[list[dict[str, Any]], list[di
     except subprocess.TimeoutExpired as exc:
         tail = (exc.stderr or b"")[-400:]
         return [], [], f"timed out after {timeout:g} s {tail!r}"
+    finally:
+        if burner is not None:
+            burner.kill()
+            burner.wait(timeout=10)
     rows, skips = [], []
     for line in out.stdout.splitlines():
         if line.startswith(harness.RESULT_TAG):
             rows.append(json.loads(line[len(harness.RESULT_TAG) :]))
         elif line.startswith(harness.SKIP_TAG):
             skips.append(json.loads(line[len(harness.SKIP_TAG) :]))
+    if case.busy:
+        for row in rows + skips:
+            row["system"] += report.BUSY
+            row["load"] = "another process keeps one core busy"
     if rows or skips:
         return rows, skips, ""
     tail = " | ".join(out.stderr.strip().splitlines()[-4:])
     return [], [], f"exit code {out.returncode}: {tail}"
+
+
+_IMPORTS = (
+    "import time; t0 = time.perf_counter(); import gymnasium; t1 = time.perf_counter(); "
+    "import rlay; t2 = time.perf_counter(); print(t1 - t0, t2 - t1)"
+)
+
+
+def _import_times(runs: int) -> dict[str, float] | None:
+    """Median ms of ``import gymnasium`` and of ``import rlay`` after it, each run in a
+    fresh interpreter (bytecode cached, as an installed package has it)."""
+    gym, ours = [], []
+    for _ in range(runs + 1):  # the first run may write the bytecode caches
+        out = subprocess.run(
+            [sys.executable, "-c", _IMPORTS], capture_output=True, text=True, timeout=120
+        )
+        if out.returncode != 0:
+            _log("import time not measured: " + out.stderr.strip()[-300:])
+            return None
+        first, second = (float(x) * 1e3 for x in out.stdout.split())
+        gym.append(first)
+        ours.append(second)
+    gym, ours = gym[1:], ours[1:]
+    both = sorted(a + b for a, b in zip(gym, ours, strict=True))
+    return {
+        "gymnasium": round(statistics.median(gym), 2),
+        "rlay_over_gymnasium": round(statistics.median(ours), 2),
+        "both": round(statistics.median(both), 2),
+        "runs": runs,
+    }
 
 
 def _loadavg() -> str:
@@ -393,6 +447,7 @@ def main(argv: list[str]) -> int:
     }
     if desc:
         Path(desc).unlink(missing_ok=True)
+    meta["import_ms"] = _import_times(3 if args.quick else 15)
     meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     meta["load_after"] = _loadavg()
     meta["libraries"] = {r["system"]: r["library"] for r in rows if r.get("library")}
@@ -419,7 +474,8 @@ def _run_plan(
         summary = ", ".join(f"{r['median_us']:.1f} µs" for r in got) or (
             "skipped" if skips else "ERROR " + error
         )
-        _log(f"[{i}/{len(plan.cases)}] {case.name} {case.payload}: {summary} ({took:.1f} s)")
+        busy = report.BUSY if case.busy else ""
+        _log(f"[{i}/{len(plan.cases)}] {case.name}{busy} {case.payload}: {summary} ({took:.1f} s)")
         if error:
             meta["errors"].append(
                 {"system": case.name, "payload": case.payload, "reason": "failed: " + error}
