@@ -189,3 +189,30 @@ def test_unix_addresses_from_a_template(short_dir: str) -> None:
         ]
         obs, _ = envs.reset(seed=0)
         assert obs.shape == (2, 4)
+
+
+def test_next_step_emulated_over_single_env_games_steps_like_sync_vector_env() -> None:
+    # `rlay dial CartPole-v1` hosts one sub-env that resets only when told (DISABLED).
+    local = _local(AutoresetMode.NEXT_STEP, 3)
+    launch = [*DIAL, "CartPole-v1"]
+    with rlay.MultiVectorEnv(
+        launch, instances=3, timeout=TIMEOUT, autoreset_mode="next_step"
+    ) as envs:
+        assert envs.metadata["autoreset_mode"] is AutoresetMode.NEXT_STEP
+        _same(envs.reset(seed=9)[0], local.reset(seed=9)[0])
+        rng = np.random.default_rng(1)
+        ended = 0
+        for _ in range(60):
+            actions = rng.integers(0, 2, size=3)
+            got, want = envs.step(actions), local.step(actions)
+            for g, w in zip(got[:4], want[:4], strict=True):
+                _same(g, w)
+            ended += int(np.sum(want[2] | want[3]))
+        assert ended > 0
+    local.close()
+
+
+def test_only_next_step_over_single_env_games_is_emulated() -> None:
+    launch = [*DIAL, "CartPole-v1", "--num-envs", "2", "--autoreset-mode", "disabled"]
+    with pytest.raises(rlay.InvalidValue, match="one sub-environment each"):
+        rlay.MultiVectorEnv(launch, instances=1, timeout=TIMEOUT, autoreset_mode="next_step")

@@ -144,3 +144,40 @@ def test_connect_mode_says_which_runner_has_no_game() -> None:
             env.close()
         with pytest.raises(rlay.InvalidValue, match=r"env runner 2 \(sub-env 0\) has no game"):
             rlay.rllib.env_creator(EnvContext(config, worker_index=2))
+
+
+def test_vector_entry_point_mode_steps_a_runners_games_together(ray_cluster: Any) -> None:
+    from ray.rllib.algorithms.ppo import PPOConfig
+
+    import rlay
+    import rlay.rllib
+
+    marker = uuid.uuid4().hex
+    launch = [sys.executable, "-m", "rlay", "dial", "CartPole-v1"]
+    config = (
+        PPOConfig()
+        .env_runners(
+            num_env_runners=1,
+            num_envs_per_env_runner=2,
+            num_cpus_per_env_runner=0.5,
+            gym_env_vectorize_mode="vector_entry_point",
+        )
+        .training(train_batch_size_per_learner=128, minibatch_size=64, num_epochs=1)
+        .fault_tolerance(restart_failed_sub_environments=True)
+    )
+    config = rlay.rllib.environment(
+        config, launch=launch, launch_env={**os.environ, "RLAY_TEST_RUN": marker}
+    )
+    algo = config.build_algo()
+    try:
+        first = algo.train()
+        games = _wait_for_games(marker, 2)
+        assert len(games) == 2  # two games behind the runner's one MultiVectorEnv
+        os.kill(games[0], signal.SIGKILL)
+        second = algo.train()
+        assert _sampled(first) < _sampled(second)
+        assert games[0] not in _wait_for_games(marker, 2)
+    finally:
+        algo.stop()
+    with pytest.raises(rlay.InvalidValue, match="vector_entry_point"):
+        rlay.rllib.env_creator({"addresses": ["tcp://127.0.0.1:9"], "num_envs": 2})

@@ -35,6 +35,7 @@ from gymnasium.vector.utils import batch_space
 from rlay.agent_session import AgentSession, first_of_batch
 from rlay.client_env import _check_reset_mask, vector_seeds
 from rlay.errors import ConnectionClosed, InvalidAddress, InvalidValue, ProcessDied, Timeout
+from rlay.host import parse_autoreset_mode
 from rlay.protocol import FinalStep, ResetResult
 from rlay.server_env import ServerVectorEnv
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE
@@ -127,6 +128,7 @@ class MultiVectorEnv(VectorEnv[Any, Any, Any]):
         relaunch: int = 0,
         tls: TLSOptions | None = None,
         insecure: bool = False,
+        autoreset_mode: AutoresetMode | str | None = None,
     ) -> None:
         if instances < 1:
             raise ValueError(f"instances must be at least 1, got {instances}")
@@ -152,6 +154,7 @@ class MultiVectorEnv(VectorEnv[Any, Any, Any]):
         #: How many instances were relaunched so far.
         self.relaunched = 0
         self._count = instances
+        self._wanted_mode = parse_autoreset_mode(autoreset_mode)
         self._instances: list[ServerVectorEnv] = []
         self._closed_instances = False
         try:
@@ -185,7 +188,26 @@ class MultiVectorEnv(VectorEnv[Any, Any, Any]):
         self.action_space = batch_space(first.action_space, self.num_envs)
         self.metadata = dict(self._instances[0].metadata)
         self.render_mode = first.render_mode
-        self.autoreset_mode: AutoresetMode = first.autoreset_mode or AutoresetMode.DISABLED
+        declared = first.autoreset_mode or AutoresetMode.DISABLED
+        self.autoreset_mode: AutoresetMode = declared
+        # NEXT_STEP over games of one sub-env that reset only when told (DISABLED): an
+        # instance whose episode ended gets a reset instead of its next step.
+        self._emulated = False
+        if self._wanted_mode is not None and self._wanted_mode is not declared:
+            if not (
+                self._wanted_mode is AutoresetMode.NEXT_STEP
+                and declared is AutoresetMode.DISABLED
+                and all(stop - start == 1 for start, stop in self._bounds)
+            ):
+                raise InvalidValue(
+                    f"the instances declare autoreset mode {declared.name}; "
+                    f"{self._wanted_mode.name} can be had only as NEXT_STEP over DISABLED "
+                    "instances of one sub-environment each"
+                )
+            self.autoreset_mode = self._wanted_mode
+            self._emulated = True
+            self.metadata["autoreset_mode"] = self._wanted_mode
+        self._ended: set[int] = set()
         # The last observation of each instance: kept for masked resets and deaths.
         self._last: list[Any] = [None] * len(self._instances)
         # Instances relaunched and reset, whose reset is returned at the next step.
@@ -248,6 +270,7 @@ class MultiVectorEnv(VectorEnv[Any, Any, Any]):
         infos: dict[str, Any] = {}
         for k, result in results.items():
             self._pending_reset.pop(k, None)
+            self._ended.discard(k)
             self._last[k] = result.observations
             start = self._bounds[k][0]
             for i, info in enumerate(result.infos):
@@ -259,26 +282,37 @@ class MultiVectorEnv(VectorEnv[Any, Any, Any]):
         """Step every instance with its slice of ``actions`` (batch form)."""
         ready = dict(self._pending_reset)
         self._pending_reset.clear()
-        sent: list[int] = []
+        sent: dict[int, str] = {}
         failed: dict[int, ConnectionClosed] = {}
         for k, (start, stop) in enumerate(self._bounds):
             if k in ready:
                 continue  # relaunched last step: its reset is this step's result
             try:
-                part = _slice(self.single_action_space, actions, start, stop)
-                self._session(k).send_step(part)
-                sent.append(k)
+                if k in self._ended:  # emulated NEXT_STEP: the step after the end resets
+                    self._session(k).send_reset()
+                    sent[k] = "reset"
+                else:
+                    part = _slice(self.single_action_space, actions, start, stop)
+                    self._session(k).send_step(part)
+                    sent[k] = "step"
             except ConnectionClosed as error:
                 failed[k] = error
-        replies, more = self._gather(sent, "step")
+        self._ended.clear()
+        replies, more = self._gather(sent)
         failed.update(more)
         rewards = np.zeros(self.num_envs, dtype=np.float64)
         terminated = np.zeros(self.num_envs, dtype=np.bool_)
         truncated = np.zeros(self.num_envs, dtype=np.bool_)
         infos: dict[str, Any] = {}
         for k, (start, stop) in enumerate(self._bounds):
-            if k in replies:
-                step = replies[k]
+            reply = replies.get(k)
+            if isinstance(reply, ResetResult):
+                ready[k] = reply
+                reply = None
+            if reply is not None:
+                step = reply
+                if self._emulated and (step.terminated[0] or step.truncated[0]):
+                    self._ended.add(k)
                 rewards[start:stop] = step.rewards
                 terminated[start:stop] = step.terminated
                 truncated[start:stop] = step.truncated
@@ -367,7 +401,7 @@ class MultiVectorEnv(VectorEnv[Any, Any, Any]):
                     sent.append(k)
                 except ConnectionClosed as error:
                     failed[k] = error
-            replies, more = self._gather(sent, "reset")
+            replies, more = self._gather(dict.fromkeys(sent, "reset"))
             failed.update(more)
             results.update(replies)
             for k, death in failed.items():
@@ -377,9 +411,10 @@ class MultiVectorEnv(VectorEnv[Any, Any, Any]):
         return results
 
     def _gather(
-        self, ks: Sequence[int], kind: str
+        self, kinds: Mapping[int, str]
     ) -> tuple[dict[int, Any], dict[int, ConnectionClosed]]:
-        """The replies of the instances ``ks`` as they arrive, and the instances that died.
+        """The replies (``kinds``: instance -> "step" or "reset") as they arrive, and the
+        instances that died.
 
         Every reply is read even when an instance fails, so that no session is left with
         an unread reply that would answer its next command.
@@ -390,19 +425,20 @@ class MultiVectorEnv(VectorEnv[Any, Any, Any]):
         def receive(k: int) -> None:
             session = self._session(k)
             try:
-                replies[k] = session.receive_step() if kind == "step" else session.receive_reset()
+                step = kinds[k] == "step"
+                replies[k] = session.receive_step() if step else session.receive_reset()
             except ConnectionClosed as error:
                 failed[k] = error
 
         selector = selectors.DefaultSelector()
         try:
             waiting: set[int] = set()
-            for k in ks:
+            for k in kinds:
                 fileno = self._session(k).fileno()
                 if fileno >= 0:
                     selector.register(fileno, selectors.EVENT_READ, k)
                     waiting.add(k)
-            for k in ks:
+            for k in kinds:
                 if k not in waiting:
                     receive(k)  # a transport without a descriptor (shm, grpc): in turn
             timeouts = [self._session(k).timeout for k in waiting]

@@ -28,6 +28,10 @@ address template, default ``tcp://127.0.0.1:0``), ``addresses`` (connect mode),
 fields), ``timeout``, ``accept_timeout``, ``connect_timeout``, ``launch_cwd``,
 ``launch_env``, ``observation_dtype`` (e.g. ``"float32"``: cast a Box observation).
 
+With ``config.env_runners(gym_env_vectorize_mode="vector_entry_point")`` a runner's
+sub-environments are one :class:`rlay.MultiVectorEnv` instead (launch mode): its games
+step concurrently rather than one after another.
+
 A game that crashes or is killed makes the sub-environment's step raise
 :class:`rlay.ProcessDied` (exit code, stderr tail); with
 ``config.fault_tolerance(restart_failed_sub_environments=True)`` RLlib then closes that
@@ -48,6 +52,7 @@ import numpy as np
 
 from rlay.client_env import ClientEnv
 from rlay.errors import InvalidValue
+from rlay.multi import INDEX_FIELD, MultiVectorEnv
 from rlay.server_env import ServerEnv
 from rlay.transports.tls import TLSOptions
 
@@ -119,6 +124,9 @@ def env_creator(env_config: Mapping[str, Any]) -> gym.Env[Any, Any]:
     """Make one sub-environment for the RLlib env runner named by ``env_config``
     (an ``EnvContext``: its ``worker_index`` picks the runner's games)."""
     config = dict(env_config)
+    num_envs = config.pop("num_envs", None)
+    if num_envs is not None:  # gym_env_vectorize_mode="vector_entry_point"
+        return _make_vector(config, int(num_envs))
     worker = int(getattr(env_config, "worker_index", 0) or 0)
     per_runner = config.get("num_envs_per_env_runner")
     launch = config.get("launch")
@@ -180,6 +188,41 @@ def _make(
         connect_timeout=config.get("connect_timeout", 30.0),
         tls=tls,
     )
+
+
+def _make_vector(config: dict[str, Any], num_envs: int) -> Any:
+    """All of a runner's sub-envs as one MultiVectorEnv: its games step concurrently."""
+    launch = config.get("launch")
+    if launch is None:
+        raise InvalidValue(
+            "connect mode ('addresses') needs RLlib's default gym_env_vectorize_mode, "
+            "not 'vector_entry_point'"
+        )
+    address = str(config.get("address", _DEFAULT_ADDRESS))
+    if any("{worker_index}" in part for part in [address, *map(str, launch)]):
+        raise InvalidValue(
+            "with gym_env_vectorize_mode='vector_entry_point' RLlib does not tell the env "
+            "creator its runner: leave {worker_index} out (the default port 0 addresses "
+            "never collide)"
+        )
+    envs = MultiVectorEnv(
+        [str(part).replace("{vector_index}", INDEX_FIELD) for part in launch],
+        instances=num_envs,
+        address=address.replace("{vector_index}", INDEX_FIELD),
+        token=config.get("token"),
+        timeout=config.get("timeout", 30.0),
+        accept_timeout=config.get("accept_timeout", 60.0),
+        launch_cwd=config.get("launch_cwd"),
+        launch_env=config.get("launch_env"),
+        tls=_tls(config.get("tls")),
+        # RLlib's env runners expect NEXT_STEP; over games of one sub-env that reset only
+        # when told, MultiVectorEnv provides it.
+        autoreset_mode="next_step",
+    )
+    dtype = config.get("observation_dtype")
+    if dtype is not None:
+        return gym.wrappers.vector.DtypeObservation(envs, np.dtype(dtype).type)
+    return envs
 
 
 def register(name: str = ENV_NAME) -> str:
