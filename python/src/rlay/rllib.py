@@ -49,6 +49,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.vector import VectorEnv
 
 from rlay.client_env import ClientEnv
 from rlay.errors import InvalidValue
@@ -120,9 +121,10 @@ def _tls(value: Any) -> TLSOptions | None:
     raise InvalidValue(f"env_config['tls'] must be a dict of TLSOptions fields, not {value!r}")
 
 
-def env_creator(env_config: Mapping[str, Any]) -> gym.Env[Any, Any]:
+def env_creator(env_config: Mapping[str, Any]) -> gym.Env[Any, Any] | VectorEnv[Any, Any, Any]:
     """Make one sub-environment for the RLlib env runner named by ``env_config``
-    (an ``EnvContext``: its ``worker_index`` picks the runner's games)."""
+    (an ``EnvContext``: its ``worker_index`` picks the runner's games); in RLlib's
+    ``vector_entry_point`` mode (``num_envs`` in it), all of the runner's sub-envs."""
     config = dict(env_config)
     num_envs = config.pop("num_envs", None)
     if num_envs is not None:  # gym_env_vectorize_mode="vector_entry_point"
@@ -190,7 +192,7 @@ def _make(
     )
 
 
-def _make_vector(config: dict[str, Any], num_envs: int) -> Any:
+def _make_vector(config: dict[str, Any], num_envs: int) -> VectorEnv[Any, Any, Any]:
     """All of a runner's sub-envs as one MultiVectorEnv: its games step concurrently."""
     launch = config.get("launch")
     if launch is None:
