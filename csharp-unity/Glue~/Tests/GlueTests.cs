@@ -555,4 +555,87 @@ namespace Rlay.Unity.Tests
             }
         }
     }
+
+    [TestFixture]
+    public class AgentRosterTests
+    {
+        static AgentRoster Roster(LineEnv a, LineEnv b, int intervalA)
+        {
+            return new AgentRoster(new List<AgentSlot>
+            {
+                new AgentSlot { Env = a, Name = "a_0", Behavior = "a", DecisionInterval = intervalA },
+                new AgentSlot { Env = b, Name = "b_0", Behavior = "b" },
+            });
+        }
+
+        /// <summary>One environment step of one fixed step: act, then end the tick.</summary>
+        static bool Tick(AgentRoster roster, AgentReports reports)
+        {
+            roster.Act(true, true, null);
+            return roster.EndTick(reports, null);
+        }
+
+        [Test]
+        public void AStepGoesOnWhileNobodyDecidesAndReportsEachAgentOnce()
+        {
+            var a = new LineEnv { EndAt = 100 };
+            var b = new LineEnv { EndAt = 1 };
+            AgentRoster roster = Roster(a, b, 2);
+            var reset = new AgentReports();
+            roster.Reset(null, null, reset);
+            Assert.AreEqual(2, reset.All.Count);
+            roster.StartStep(new List<AgentAction>
+            {
+                new AgentAction { Agent = 0, Action = Values.Int(1) },
+                new AgentAction { Agent = 1, Action = Values.Int(1) },
+            });
+            var reports = new AgentReports();
+            // Tick 1: b ends; a (every 2nd step) waits: nobody is live, the step goes on.
+            Assert.IsFalse(Tick(roster, reports), "nobody decides after the first tick");
+            // Tick 2: a repeats its action and decides again: the step is answered.
+            Assert.IsTrue(Tick(roster, reports));
+            Assert.AreEqual(2, reports.All.Count, "each agent once");
+            AgentReport ra = reports.All[0], rb = reports.All[1];
+            Assert.AreEqual(0, ra.Agent);
+            Assert.IsTrue(ra.Live);
+            Assert.AreEqual(2.0, ra.Reward, "its reward over both ticks");
+            Assert.AreEqual(2, a.Position, "the action was repeated on the second tick");
+            Assert.IsTrue(rb.Terminated);
+            Assert.IsFalse(rb.Live);
+            Assert.IsFalse(roster.IsAlive(1));
+        }
+
+        [Test]
+        public void AnEndedAgentRespawnsAtALaterStepAndNotAtAll()
+        {
+            var a = new LineEnv { EndAt = 100 };
+            var b = new LineEnv { EndAt = 1 };
+            AgentRoster roster = Roster(a, b, 1);
+            roster.Reset(7, null, new AgentReports());
+            Assert.AreEqual(8UL, b.LastSeed, "agent i gets seed + i");
+            var act = new List<AgentAction>
+            {
+                new AgentAction { Agent = 0, Action = Values.Int(0) },
+                new AgentAction { Agent = 1, Action = Values.Int(1) },
+            };
+            roster.StartStep(act);
+            var first = new AgentReports();
+            Assert.IsTrue(Tick(roster, first));
+            Assert.IsTrue(first.All[1].Terminated);
+            roster.StartStep(act.GetRange(0, 1));
+            var second = new AgentReports();
+            Assert.IsTrue(Tick(roster, second));
+            Assert.AreEqual(2, second.All.Count, "b came back");
+            Assert.IsTrue(second.All[1].Live && !second.All[1].Terminated);
+            Assert.AreEqual(2, b.Begins, "reset, then the respawn");
+
+            roster.RespawnEndedAgents = false;
+            roster.StartStep(act);
+            Tick(roster, new AgentReports());
+            roster.StartStep(act.GetRange(0, 1));
+            var later = new AgentReports();
+            Tick(roster, later);
+            Assert.AreEqual(1, later.All.Count, "without respawn b stays out");
+        }
+    }
 }
