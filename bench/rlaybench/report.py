@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rlaybench.cases import instances
+from rlaybench.cases import instances, multi_agent
 from rlaybench.payloads import ALL_PAYLOADS, CONFORMANCE_PAYLOADS, PAYLOADS
 
 Row = dict[str, Any]
@@ -338,6 +338,7 @@ def render(rows: list[Row], meta: dict[str, Any]) -> str:
     lines += ["## rlay over unix against every other row", "", *peer_table(rows)]
     lines += conformance_table(rows)
     lines += instances.table(rows)
+    lines += multi_agent.table(rows)
     notes = meta.get("omitted", []) + meta.get("errors", [])
     if notes:
         lines += ["## Not in the table", ""]

@@ -178,6 +178,8 @@ def _plan(
     if own:
         _plan_conformance_peers(plan, add, args.quick)
         _plan_cpp_echo(plan, add, args.quick)
+        if not rlay_problem:
+            _plan_multi_agent(add, args.quick, main_py, transports)
     pattern = re.compile(args.only) if args.only else None
     if pattern is not None:
         plan.cases = [c for c in plan.cases if pattern.search(f"{c.name}/{c.payload}")]
@@ -269,6 +271,15 @@ def _build_peer(peer: dict[str, Any], root: Path) -> str:
             tail = " | ".join((res.stdout + res.stderr).strip().splitlines()[-3:])
             return f"build failed ({line}): {tail}"
     return ""
+
+
+def _plan_multi_agent(add: Any, quick: bool, main_py: str, transports: list[str]) -> None:
+    """16 agents in 2 behaviours (cases/multi_agent.py), over unix and shm."""
+    for mode in ["ClientEnv"] if quick else ["ClientEnv", "ServerEnv"]:
+        for transport in ("unix", "shm"):
+            if transport in transports:
+                add(f"rlay-multi-agent/{mode}/{transport}", "rlaybench.cases.multi_agent",
+                    main_py, "cartpole", "--mode", mode, "--transport", transport)  # fmt: skip
 
 
 def _plan_conformance_peers(plan: Plan, add: Any, quick: bool) -> None:
