@@ -6,18 +6,20 @@ serving others; in server mode the dialling peer must give up with a non-zero ex
 
 from __future__ import annotations
 
+import socket
 import struct
 import threading
 from typing import Any
 
 import numpy as np
+import rlay
 from rlay.v1 import session_pb2, tensor_pb2, value_pb2
 
 from runner import model
 from runner.cases import case
 from runner.compare import same
-from runner.harness import Harness
-from runner.raw import Raw, hello, tensor, untensor
+from runner.harness import ACCEPT_TIMEOUT, REPLY_TIMEOUT, Harness
+from runner.raw import Raw, hello, parse, tensor, untensor
 
 ERROR = session_pb2.ErrorCode
 
@@ -296,6 +298,64 @@ def silent(h: Harness) -> None:
     finally:
         for conn in hostile:
             conn.close()
+
+
+# A browser or a port scanner: what a listener meets first when its port is public.
+_HTTP_GET = b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/8\r\n\r\n"
+
+
+def _plain_socket(address: str) -> socket.socket:
+    """A plain stream socket to a tcp://, unix:// or ws:// address (no WebSocket upgrade)."""
+    if address.startswith("ws://"):
+        address = "tcp://" + address[len("ws://") :].split("/", 1)[0]
+    family, target = parse(address)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.settimeout(10.0)
+    sock.connect(target)
+    return sock
+
+
+@case("raw/http-first-then-a-real-agent", modes=("client",))
+def http_first_listener(h: Harness) -> None:
+    """A listening env side: an HTTP request first is dropped; a real agent then gets a
+    working session."""
+    sock = _plain_socket(h.listening_address("episodes"))
+    try:
+        sock.sendall(_HTTP_GET)
+        with h.agent("episodes") as env:
+            obs, _ = env.reset(seed=0)
+            expected = model.make("episodes")
+            same(expected.reset(seed=0)[0], obs, "observation after an HTTP client came first")
+            env.step(1)
+    finally:
+        sock.close()
+    still_serving(h)
+
+
+@case("raw/garbage-first-then-a-real-env", modes=("server",))
+def garbage_first_server_env(h: Harness) -> None:
+    """The Python ServerEnv: a garbage client connects first and is dropped; the peer
+    then dials in and the env works."""
+    agent = rlay.ServerEnv(
+        h.pool.fresh_address(h.transport), timeout=REPLY_TIMEOUT, accept_timeout=ACCEPT_TIMEOUT,
+        wait=False,
+    )  # fmt: skip
+    sock = _plain_socket(agent.address)
+    process = None
+    try:
+        sock.sendall(_HTTP_GET)
+        process = h.dial("episodes", agent.address, None)
+        agent.accept()
+        obs, _ = agent.reset(seed=0)
+        expected = model.make("episodes")
+        same(expected.reset(seed=0)[0], obs, "observation after a garbage client came first")
+        obs, *_ = agent.step(1)
+        same(expected.step(1)[0], obs, "observation of the first step")
+    finally:
+        sock.close()
+        agent.close()
+    if process is not None:
+        h.expect_exit(process, zero=True)
 
 
 # ----------------------------------------------------------------- recoverable errors

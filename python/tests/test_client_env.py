@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 import gymnasium as gym
@@ -175,9 +177,17 @@ def test_context_manager_closes(opener: Opener) -> None:
         env.step(0)
 
 
-def test_nothing_listening_times_out_quickly() -> None:
-    with pytest.raises(rlay.Timeout):
+def test_nothing_listening_is_unreachable_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    """The error names the address, the attempts and the time; a long wait is logged."""
+    with pytest.raises(rlay.Unreachable, match=r"nothing listens at tcp://127.0.0.1:9 \(tried"):
         rlay.ClientEnv("tcp://127.0.0.1:9", connect_timeout=0.5)
+    assert "retrying" not in caplog.text  # short waits stay quiet
+    with (
+        caplog.at_level("WARNING", logger="rlay.connect"),
+        pytest.raises(rlay.Unreachable, match=r"tried \d+ times over \d+\.\d s"),
+    ):
+        rlay.ClientEnv("tcp://127.0.0.1:9", connect_timeout=3.5)
+    assert caplog.text.count("nothing listens at tcp://127.0.0.1:9 yet; retrying") == 1
 
 
 @pytest.mark.sb3
@@ -196,3 +206,20 @@ def test_stable_baselines3_ppo_trains_through_client_env(opener: Opener) -> None
     assert model.num_timesteps >= 512
     action, _ = model.predict(env.reset(seed=0)[0], deterministic=True)
     assert env.action_space.contains(int(action))
+
+
+def test_gymnasium_make_without_importing_rlay_first() -> None:
+    """The documented ``rlay:rlay/ClientEnv-v0`` works in a process that never imported rlay."""
+    code = (
+        "import sys, gymnasium\n"
+        "assert 'rlay' not in sys.modules\n"
+        "try:\n"
+        "    gymnasium.make('rlay:rlay/ClientEnv-v0', address='tcp://127.0.0.1:9',"
+        " connect_timeout=0.2)\n"
+        "except Exception as error:\n"
+        "    print(type(error).__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "Unreachable", result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from typing import Any
@@ -146,9 +147,26 @@ def test_serve_forever_inside_the_context_manager() -> None:
     assert errors == []
 
 
+def test_a_garbage_client_first_does_not_stop_the_host(caplog: pytest.LogCaptureFixture) -> None:
+    """The listening env side drops a non-rlay connection (logged) and serves the next."""
+    with rlay.serve("CartPole-v1") as host:
+        port = int(host.address.rsplit(":", 1)[1])
+        with (
+            caplog.at_level("WARNING", logger="rlay"),
+            socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as bad,
+        ):
+            bad.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            bad.settimeout(TIMEOUT)
+            while bad.recv(4096):  # until the host closes it
+                pass
+        with rlay.ClientEnv(host.address, timeout=TIMEOUT) as env:
+            assert env.reset(seed=0)[0].shape == (4,)
+    assert "does not speak rlay" in caplog.text
+
+
 def test_dial_gives_up_after_its_retry_timeout(short_dir: str) -> None:
     start = time.monotonic()
-    with pytest.raises(rlay.Timeout, match="nothing accepted"):
+    with pytest.raises(rlay.Unreachable, match="nothing listens at"):
         rlay.dial("CartPole-v1", address_for("unix", short_dir), retry_timeout=0.5)
     assert time.monotonic() - start < 3.0
 
@@ -228,3 +246,29 @@ def test_a_backend_declares_max_episode_steps_of_envs_without_a_spec() -> None:
         with rlay.ClientEnv(host.address, timeout=TIMEOUT) as env:
             assert env.spec is not None
             assert env.spec.max_episode_steps == 7
+
+
+class _GridActions(gym.Env[np.ndarray, np.ndarray]):
+    observation_space = gym.spaces.Box(0, 1, (2,), np.float32)
+    action_space = gym.spaces.MultiDiscrete([3, 3])
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple:  # type: ignore[type-arg]
+        return np.zeros(2, np.float32), {}
+
+    def step(self, action: np.ndarray) -> tuple:  # type: ignore[type-arg]
+        return np.zeros(2, np.float32), 0.0, False, False, {}
+
+
+def test_actions_outside_the_space_name_the_space_and_the_sub_env() -> None:
+    with rlay.serve(_GridActions) as host:
+        with rlay.ClientEnv(host.address, timeout=TIMEOUT) as env:
+            env.reset(seed=0)
+            with pytest.raises(rlay.InvalidValue, match=r"'left' is not in MultiDiscrete"):
+                env.step("left")
+            env.step(np.array([2, 2]))  # the session goes on
+        with rlay.serve(_GridActions, num_envs=2) as vector_host:
+            envs = rlay.ClientVectorEnv(vector_host.address, timeout=TIMEOUT)
+            envs.reset(seed=0)
+            with pytest.raises(rlay.RemoteError, match=r"sub-environment 1: action \[5, 0\]"):
+                envs.step(np.array([[0, 0], [5, 0]]))
+            envs.close()

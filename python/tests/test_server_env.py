@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import subprocess
 import sys
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -163,3 +166,82 @@ def test_server_env_token_mismatch_fails_on_both_sides() -> None:
     env.close()
     assert len(errors) == 1
     assert isinstance(errors[0], rlay.Unauthenticated)
+
+
+GARBAGE = [
+    pytest.param(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", id="http"),
+    pytest.param(b"\x05\x00\x00\x00\xff\xff\xff\xff\xff", id="bad-protobuf"),
+    pytest.param(b"", id="connect-and-leave"),
+]
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
+@pytest.mark.parametrize("vector", [False, True], ids=["ServerEnv", "ServerVectorEnv"])
+def test_a_bad_client_first_is_dropped_and_the_real_env_still_gets_in(
+    garbage: bytes, vector: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A scanner or browser connecting first does not take the waiting listener down."""
+    cls = rlay.ServerVectorEnv if vector else rlay.ServerEnv
+    env = cls(wait=False, accept_timeout=30.0, timeout=TIMEOUT)
+    host, port = env.address.removeprefix("tcp://").rsplit(":", 1)
+
+    def bad_then_good() -> None:
+        with socket.create_connection((host, int(port)), timeout=TIMEOUT) as bad:
+            bad.sendall(garbage)
+            with contextlib.suppress(OSError):
+                bad.recv(1024)  # wait until the listener has dropped us
+        rlay.dial("CartPole-v1", env.address, retry_timeout=TIMEOUT)
+
+    thread = threading.Thread(target=bad_then_good, daemon=True)
+    thread.start()
+    try:
+        with caplog.at_level("WARNING", logger="rlay.server_env"):
+            env.accept()
+        obs, _ = env.reset(seed=0)
+        assert np.asarray(obs).shape == ((1, 4) if vector else (4,))
+    finally:
+        env.close()
+    thread.join(TIMEOUT)
+    assert not thread.is_alive()
+    assert "dropped a connection" in caplog.text
+
+
+def test_an_http_server_is_named_as_not_rlay() -> None:
+    """``rlay info`` / ClientEnv against a web server: not rlay, rather than a frame size."""
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(1024)
+            connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            with contextlib.suppress(OSError):
+                connection.recv(1024)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(rlay.ProtocolError, match=r"does not speak rlay: it began with b'HTTP'"):
+            rlay.ClientEnv(f"tcp://127.0.0.1:{port}", timeout=TIMEOUT, connect_timeout=TIMEOUT)
+    finally:
+        thread.join(TIMEOUT)
+        server.close()
+
+
+def test_a_program_that_cannot_start_says_so(tmp_path: Path) -> None:
+    with pytest.raises(rlay.ProcessDied, match=r"could not start: .*No such file") as caught:
+        rlay.ServerEnv(launch=[str(tmp_path / "NoSuchGame")], accept_timeout=5.0)
+    assert "code None" not in str(caught.value)
+
+
+def test_the_launched_process_is_public() -> None:
+    env = rlay.ServerEnv(launch=DIAL_CARTPOLE, timeout=TIMEOUT, accept_timeout=30.0)
+    process = env.process
+    assert process is not None
+    assert process.pid > 0
+    assert process.poll() is None
+    env.close()
+    assert env.process is process
+    assert process.returncode == 0
+    assert rlay.ServerEnv(wait=False).process is None

@@ -35,6 +35,7 @@ from rlay.errors import (
     Timeout,
     UnsupportedSpace,
     VersionMismatch,
+    not_rlay,
 )
 from rlay.protocol import (
     BOOL,
@@ -129,7 +130,11 @@ class AgentSession:
         hello.capabilities[:] = [*CAPABILITIES, MULTI_AGENT] if multi_agent else list(CAPABILITIES)
         hello.token = token or ""
         hello.render_mode = render_mode or ""
-        reply = self._roundtrip("hello", request).hello
+        try:
+            reply = self._roundtrip("hello", request).hello
+        except ProtocolError as error:  # the first frame: likely not rlay at all
+            self._drop()
+            raise not_rlay(error) from error
         major, minor = reply.protocol_version.major, reply.protocol_version.minor
         if major != PROTOCOL_VERSION[0]:
             self._drop()

@@ -3,6 +3,7 @@
 ::
 
     rlay serve CartPole-v1 --address tcp://127.0.0.1:7000   # host an env; ClientEnv dials it
+    rlay serve gridenv:Grid-v0                               # your own env (./gridenv.py)
     rlay dial CartPole-v1 -rlay-address tcp://127.0.0.1:7000 # dial a ServerEnv
     rlay serve mpe2.simple_spread_v3:parallel_env            # host a PettingZoo parallel env
     rlay info tcp://127.0.0.1:7000                           # describe a listening env
@@ -20,9 +21,9 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 from rlay._version import __version__
 from rlay.errors import RlayError
@@ -43,13 +44,24 @@ def _common() -> argparse.ArgumentParser:
     return parent
 
 
+_ENV_HELP = (
+    "a Gymnasium id (CartPole-v1); MODULE:ID imports MODULE first, as gymnasium.make does "
+    "(gridenv:Grid-v0 for a gridenv.py that registers Grid-v0); or an entry point "
+    "MODULE:CALLABLE, a class or function that returns a Gymnasium env (gridenv:GridEnv) or "
+    "a PettingZoo parallel env (mpe2.simple_spread_v3:parallel_env). The current folder is "
+    "importable."
+)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _env_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "env_id",
-        metavar="ENV",
-        help="a Gymnasium id (CartPole-v1), or MODULE:FUNCTION making a Gymnasium env or a "
-        "PettingZoo parallel env (mpe2.simple_spread_v3:parallel_env)",
-    )
+    parser.add_argument("env_id", metavar="ENV", help=_ENV_HELP)
     parser.add_argument(
         "--env-kwargs",
         type=_json_object,
@@ -57,7 +69,9 @@ def _env_options(parser: argparse.ArgumentParser) -> None:
         metavar="JSON",
         help="keyword arguments for the env, e.g. '{\"max_cycles\": 50}'",
     )
-    parser.add_argument("--num-envs", type=int, default=1, help="sub-environments (default 1)")
+    parser.add_argument(
+        "--num-envs", type=_positive_int, default=1, help="sub-environments (default 1)"
+    )
     parser.add_argument(
         "--autoreset-mode",
         choices=_AUTORESET_CHOICES,
@@ -171,35 +185,62 @@ def _json_object(text: str) -> dict[str, Any]:
     return value
 
 
-def _env_source(env_id: str) -> Any:
-    """A Gymnasium id, or the factory named by MODULE:FUNCTION."""
-    from rlay.parallel_host import resolve_env
+def resolve_env(text: str) -> str | Callable[..., Any]:
+    """The env an ``ENV`` argument names: a registered Gymnasium id, or a factory.
 
-    return resolve_env(env_id)
+    ``MODULE:ID`` imports MODULE (from the current folder too), which registers ID, as
+    ``gymnasium.make`` does; ``MODULE:NAME`` where NAME is an attribute of the module is an
+    entry point, a class or function returning an env. Raises ValueError with one line
+    that says what is wrong, before anything listens or dials::
 
+        resolve_env("CartPole-v1")        # -> "CartPole-v1"
+        resolve_env("gridenv:Grid-v0")    # imports gridenv.py -> "Grid-v0"
+        resolve_env("gridenv:GridEnv")    # -> the GridEnv class
+    """
+    import importlib
 
-def _known_env(env_id: str) -> bool:
-    """Check the id before listening, so that a typo fails now, not at the first agent."""
     import gymnasium
 
-    if callable(_env_source(env_id)):
-        return True
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())  # the console script does not put it there
+    env_id = text
+    if ":" in text:
+        module_name, _, name = text.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            raise ValueError(f"cannot import {module_name!r} for {text!r}: {error}") from error
+        if name.isidentifier() and hasattr(module, name):
+            factory = getattr(module, name)
+            if not callable(factory):
+                raise ValueError(f"{text!r} is not callable: an entry point must return an env")
+            return cast("Callable[..., Any]", factory)
+        env_id = name
     try:
         gymnasium.spec(env_id)
     except gymnasium.error.Error as error:
+        raise ValueError(str(error)) from error
+    return env_id
+
+
+def _known_env(text: str) -> str | Callable[..., Any] | None:
+    """Resolve the env before listening, so that a typo fails now, not at the first agent."""
+    try:
+        return resolve_env(text)
+    except ValueError as error:
         print(f"rlay: error: {error}", file=sys.stderr)
-        return False
-    return True
+        return None
 
 
 def _serve(args: argparse.Namespace) -> int:
     from rlay.host import serve
 
-    if not _known_env(args.env_id):
+    env = _known_env(args.env_id)
+    if env is None:
         return 2
 
     host = serve(
-        _env_source(args.env_id),
+        env,
         args.address,
         env_kwargs=args.env_kwargs,
         num_envs=args.num_envs,
@@ -225,11 +266,12 @@ def _dial(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if not _known_env(args.env_id):
+    env = _known_env(args.env_id)
+    if env is None:
         return 2
     logger.info("dialling %s", args.address)
     dial(
-        _env_source(args.env_id),
+        env,
         args.address,
         env_kwargs=args.env_kwargs,
         num_envs=args.num_envs,

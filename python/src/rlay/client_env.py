@@ -25,7 +25,7 @@ from gymnasium.vector.utils import batch_space
 
 from rlay._retry import connect_with_retry
 from rlay.agent_session import first_of_batch
-from rlay.errors import ConnectionClosed, InvalidValue
+from rlay.errors import ConnectionClosed, InvalidValue, RlayError
 from rlay.security import resolve_token
 from rlay.session import AgentSession, EnvDescription, StepResult
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE
@@ -157,8 +157,20 @@ class RemoteEnv(_AgentCore, gym.Env[Any, Any]):
         return first_of_batch(self.observation_space, result.observations), result.infos[0]
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        """Send ``action`` and return the observation it produced."""
-        return self._require().step_single(action)
+        """Send ``action`` and return the observation it produced.
+
+        An action that does not fit the action space raises
+        :class:`~rlay.errors.InvalidValue` naming the space; nothing is sent.
+        """
+        session = self._require()
+        try:
+            return session.step_single(action)
+        except (ValueError, TypeError) as error:
+            if isinstance(error, RlayError):
+                raise
+            raise InvalidValue(
+                f"action {action!r} is not in {self.action_space}: {error}"
+            ) from error
 
     def render(self) -> Any:
         """The remote env's frame (e.g. an RGB array for ``render_mode="rgb_array"``)."""
@@ -342,10 +354,12 @@ class ClientEnv(_Dialing, RemoteEnv):
     """Dial an env that listens at ``address`` (e.g. ``rlay serve`` or a game) as a gymnasium.Env.
 
     Connection attempts are retried for up to ``connect_timeout`` seconds (the game
-    may still be starting); each reply is awaited up to ``timeout`` seconds. ``token``
-    defaults to ``$RLAY_TOKEN``; ``tls`` holds the certificates of a ``tls://`` address
-    (:class:`rlay.TLSOptions`). The env
-    must host exactly one sub-environment (see :class:`ClientVectorEnv`).
+    may still be starting; a warning is logged once this passes 2 s), then
+    :class:`~rlay.errors.Unreachable` says "nothing listens at ADDR (tried N times over
+    T s …)". Each reply is awaited up to ``timeout`` seconds. ``token`` defaults to
+    ``$RLAY_TOKEN``; ``tls`` holds the certificates of a ``tls://`` address
+    (:class:`rlay.TLSOptions`). The env must host exactly one sub-environment (see
+    :class:`ClientVectorEnv`).
 
     Example::
 

@@ -77,12 +77,19 @@ def drive(env: gym.Env[Any, Any], steps: int, label: str, out: TextIO = sys.stde
 def _progress(
     total: int, label: str, out: TextIO
 ) -> tuple[Callable[[int], None], Callable[[], None]]:
+    if not _is_terminal(out):  # a log file or a pipe: no bar redrawn with \r
+        return (lambda n: None), (lambda: None)
     try:
         from tqdm import tqdm
     except ImportError:
         return _text_progress(total, label, out)
     bar = tqdm(total=total, desc=label, unit="step", file=out, leave=False)
     return bar.update, bar.close
+
+
+def _is_terminal(out: TextIO) -> bool:
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty is not None and isatty())
 
 
 def _text_progress(
@@ -131,7 +138,15 @@ def run_demo(steps: int = 5000, out: TextIO = sys.stdout) -> list[DemoResult]:
         "--address",
         "tcp://127.0.0.1:0",
     ]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    # Its own session: a Ctrl-C at the terminal reaches only us (we end the child), not a
+    # child still importing, which would print a KeyboardInterrupt traceback.
+    server = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         assert server.stdout is not None
         address = _read_address(server.stdout, 60.0)

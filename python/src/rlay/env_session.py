@@ -29,6 +29,7 @@ from rlay.errors import (
     RlayError,
     Timeout,
     UnsupportedSpace,
+    not_rlay,
 )
 from rlay.protocol import (
     BOOL,
@@ -175,7 +176,9 @@ class EnvSession:
         except _EndSession:
             pass
         except FrameTooLarge as error:
-            self._fatal(session_pb2.ERROR_CODE_FRAME_TOO_LARGE, str(error))
+            # Before the hello, an absurd length is most likely another protocol's bytes.
+            message = str(not_rlay(error) if self._description is None else error)
+            self._fatal(session_pb2.ERROR_CODE_FRAME_TOO_LARGE, message)
             self.error = error
         except ConnectionClosed as error:
             logger.debug("%s: the agent went away", self._name)

@@ -29,6 +29,24 @@ class FrameTooLarge(ProtocolError):
         self.limit = limit
 
 
+def not_rlay(error: ProtocolError) -> ProtocolError:
+    """The error for a peer whose first frame is not rlay (an HTTP server, a scanner).
+
+    A length prefix made of printable bytes is shown as text, since it is likely the
+    start of another protocol::
+
+        >>> str(not_rlay(FrameTooLarge(0x50545448, 1 << 28)))
+        "the peer does not speak rlay: it began with b'HTTP' (read as a frame of 1347703880 bytes)"
+    """
+    if isinstance(error, FrameTooLarge):
+        head = error.size.to_bytes(4, "little") if error.size <= 0xFFFFFFFF else b""
+        shown = repr(head) if head and all(32 <= b < 127 for b in head) else f"{head.hex()} (hex)"
+        detail = f"it began with {shown} (read as a frame of {error.size} bytes)"
+    else:
+        detail = str(error)
+    return ProtocolError(f"the peer does not speak rlay: {detail}")
+
+
 class VersionMismatch(RlayError):
     """The peers speak different major versions of the protocol."""
 
@@ -96,8 +114,11 @@ class ProcessDied(ConnectionClosed):
     """A launched env process exited; carries its exit code and stderr tail."""
 
     def __init__(self, command: str, returncode: int | None, stderr_tail: str) -> None:
-        detail = f"\n--- last lines of its stderr ---\n{stderr_tail}" if stderr_tail else ""
-        super().__init__(f"env process {command!r} exited with code {returncode}{detail}")
+        if returncode is None:  # it never ran: stderr_tail holds the reason
+            super().__init__(f"env process {command!r} could not start: {stderr_tail}")
+        else:
+            detail = f"\n--- last lines of its stderr ---\n{stderr_tail}" if stderr_tail else ""
+            super().__init__(f"env process {command!r} exited with code {returncode}{detail}")
         self.command = command
         self.returncode = returncode
         self.stderr_tail = stderr_tail

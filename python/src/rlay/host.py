@@ -333,7 +333,10 @@ def _range_check(space: gym.Space[Any]) -> Callable[[Any], None] | None:
         else:
             ok = bool(((actions >= low) & (actions < high)).all())
         if not ok:
-            raise InvalidValue(f"actions: {actions.tolist()} is not in {space}")
+            inside = ((actions >= low) & (actions < high)).reshape(len(actions), -1).all(axis=1)
+            i = int(np.flatnonzero(~inside)[0])
+            where = f"sub-environment {i}: " if len(actions) > 1 else ""
+            raise InvalidValue(f"{where}action {actions[i].tolist()} is not in {space}")
 
     return check
 
@@ -640,7 +643,7 @@ def dial(
     """Connect to a listening agent (a ServerEnv) and serve one session to its end.
 
     Retries while nothing listens at ``address`` yet, for up to ``retry_timeout``
-    seconds, then raises Timeout. Returns after the agent's close; raises the
+    seconds, then raises Unreachable. Returns after the agent's close; raises the
     session's error if it ended otherwise (refused handshake, broken connection).
     ``env`` may also be a ready EnvBackend, or make PettingZoo parallel envs (as in
     :func:`serve`)::

@@ -80,6 +80,10 @@ class Launcher:
                 cwd=cwd,
                 stdin=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
+                # Its own session: a Ctrl-C at the terminal reaches Python, whose
+                # ServerEnv.close() says goodbye and ends the program, instead of killing
+                # the program mid-start with a traceback of its own.
+                start_new_session=True,
             )
         except OSError as error:
             raise ProcessDied(shlex.join(self.command), None, str(error)) from error

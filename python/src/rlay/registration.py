@@ -1,9 +1,11 @@
 """Gymnasium ids for rlay environments.
 
-``import rlay`` registers them (idempotently), and so does Gymnasium's plugin entry
-point ``gymnasium.envs`` when it is used::
+``import rlay`` registers them (idempotently). Gymnasium (1.x) loads no plugins, so
+without that import name the module in the id, which ``gymnasium.make`` then imports::
 
-    env = gymnasium.make("rlay/ClientEnv-v0", address="tcp://127.0.0.1:7000")
+    env = gymnasium.make("rlay:rlay/ClientEnv-v0", address="tcp://127.0.0.1:7000")
+
+    import rlay
     env = gymnasium.make("rlay/ServerEnv-v0", launch=["./Game.x86_64"])
 """
 

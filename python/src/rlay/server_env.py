@@ -14,6 +14,7 @@ Without ``launch``, start the program yourself and give it ``env.address``; pass
 from __future__ import annotations
 
 import logging
+import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 from gymnasium.envs.registration import EnvSpec
 
 from rlay.client_env import RemoteEnv, RemoteVectorEnv, _AgentCore
-from rlay.errors import ConnectionClosed, RlayError, Timeout
+from rlay.errors import (
+    ConnectionClosed,
+    ProcessDied,
+    ProtocolError,
+    RlayError,
+    Timeout,
+    VersionMismatch,
+)
 from rlay.launcher import Launcher
 from rlay.security import check_exposure, resolve_token
 from rlay.session import AgentSession
@@ -37,6 +45,10 @@ logger = logging.getLogger("rlay.server_env")
 
 # How often the accept loop looks at the launched process.
 _POLL = 0.1
+# Handshake failures that mean "this connection is not our env": dropped, and the wait
+# goes on. A real env refusing us (Unauthenticated, RemoteError: a wrong token or render
+# mode) or declaring spaces rlay cannot hold is the agent's problem and is raised.
+_NOT_AN_ENV = (ProtocolError, VersionMismatch, ConnectionClosed, Timeout)
 
 
 class _Listening(_AgentCore):
@@ -83,18 +95,50 @@ class _Listening(_AgentCore):
 
     def accept(self) -> None:
         """Wait for the env program to dial in and run the handshake (done by the
-        constructor unless ``wait=False``; also on first use)."""
+        constructor unless ``wait=False``; also on first use).
+
+        A connection that is not a working env (garbage, a port scanner, an HTTP client,
+        a client that leaves or stays silent, a build with another protocol version) is
+        dropped with a logged warning, and the wait goes on until ``accept_timeout``.
+        """
         if self._session is not None:
             return
         self._lazy_attach = None
         token, timeout, accept_timeout, render_mode = self._settings
+        deadline = time.monotonic() + accept_timeout
+        dropped: list[str] = []
         try:
-            session = self._accept_session(accept_timeout, timeout)
-            self._attach(session, token=token, render_mode=render_mode)
+            while True:
+                session = self._accept_session(deadline, accept_timeout, timeout, dropped)
+                try:
+                    self._attach(session, token=token, render_mode=render_mode)
+                except ProcessDied:
+                    raise
+                except _NOT_AN_ENV as error:
+                    session.close()
+                    reason = str(error).splitlines()[0]
+                    dropped.append(reason)
+                    logger.warning(
+                        "dropped a connection to %s that is not a working env: %s; "
+                        "waiting on for the env",
+                        self.address,
+                        reason,
+                    )
+                    continue
+                session.timeout = timeout
+                break
+            # One session per ServerEnv: later dialers are refused by the closed listener.
+            self._close_listener()
         except BaseException:
             self._shutdown(0.0)
             raise
         self._accepted()
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        """The launched program (``pid``, ``returncode``, ``poll()``), or None without
+        ``launch``; still there after :meth:`close`, for its exit code."""
+        return self._process
 
     def _accepted(self) -> None:
         """Called once the env is attached."""
@@ -111,6 +155,7 @@ class _Listening(_AgentCore):
         tls: TLSOptions | None = None,
     ) -> None:
         self._launcher = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._listener = listen(address, side="agent", max_frame_size=max_frame_size, tls=tls)
         self.address: str = str(self._listener.address)
         if launch is not None:
@@ -121,31 +166,40 @@ class _Listening(_AgentCore):
             except BaseException:
                 self._listener.close()
                 raise
+            self._process = self._launcher.process
         else:
             logger.info("waiting for an env to dial %s", self.address)
 
-    def _accept_session(self, accept_timeout: float, timeout: float | None) -> AgentSession:
+    def _accept_session(
+        self, deadline: float, accept_timeout: float, timeout: float | None, dropped: list[str]
+    ) -> AgentSession:
         listener = self._listener
         if listener is None:
             raise ConnectionClosed("the env is closed")
-        deadline = time.monotonic() + accept_timeout
         while True:
             self._raise_if_died()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise Timeout(
-                    f"no env dialled {self.address} within {accept_timeout:g} s"
-                    + (" (the launched program is still running)" if self._launcher else "")
-                )
+                detail = " (the launched program is still running)" if self._launcher else ""
+                if dropped:
+                    detail += (
+                        f"; dropped {len(dropped)} connection(s) that were not a working env,"
+                        f" the last: {dropped[-1]}"
+                    )
+                raise Timeout(f"no env dialled {self.address} within {accept_timeout:g} s{detail}")
             try:
                 connection = listener.accept(min(_POLL, remaining))
                 break
             except Timeout:
                 continue
-        # One session per ServerEnv: later dialers are refused by the closed listener.
-        listener.close()
-        self._listener = None
-        return AgentSession(connection, timeout=timeout, on_lost=self._on_lost)
+        # The handshake may take no longer than what is left of the accept time.
+        handshake = remaining if timeout is None else min(timeout, remaining)
+        return AgentSession(connection, timeout=handshake, on_lost=self._on_lost)
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
     def _raise_if_died(self, wait: float = 0.0) -> None:
         if self._launcher is not None:
@@ -161,9 +215,7 @@ class _Listening(_AgentCore):
                 raise died from error
 
     def _shutdown(self, grace: float) -> None:
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
+        self._close_listener()
         if self._launcher is not None:
             code = self._launcher.stop(grace)
             logger.info("env process exited with code %s", code)
