@@ -333,10 +333,13 @@ def _range_check(space: gym.Space[Any]) -> Callable[[Any], None] | None:
         else:
             ok = bool(((actions >= low) & (actions < high)).all())
         if not ok:
+            if np.ndim(actions) == 0 or len(actions) == 1:  # one action (one sub-env or agent)
+                raise InvalidValue(f"action {np.ravel(actions).tolist()} is not in {space}")
             inside = ((actions >= low) & (actions < high)).reshape(len(actions), -1).all(axis=1)
             i = int(np.flatnonzero(~inside)[0])
-            where = f"sub-environment {i}: " if len(actions) > 1 else ""
-            raise InvalidValue(f"{where}action {actions[i].tolist()} is not in {space}")
+            raise InvalidValue(
+                f"sub-environment {i}: action {actions[i].tolist()} is not in {space}"
+            )
 
     return check
 
