@@ -133,7 +133,15 @@ def tests(session: nox.Session) -> None:
 def sb3(session: nox.Session) -> None:
     """Stable-Baselines3 PPO, unmodified, trains through ClientEnv."""
     # torch==2.13.0 is the CPU build; other versions pull gigabytes of CUDA.
-    session.install("torch==2.13.0", "stable-baselines3>=2.3", *TEST_TOOLS)
+    # Every test module is collected: the multi-agent tests import mpe2, the TLS tests
+    # cryptography.
+    session.install(
+        "torch==2.13.0",
+        "stable-baselines3>=2.3",
+        *TEST_TOOLS,
+        *MULTI_AGENT_ENVS,
+        "cryptography",
+    )
     install_rlay(session)
     session.run("pytest", "-q", "-m", "sb3", "python/tests", *session.posargs)
 

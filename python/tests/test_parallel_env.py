@@ -338,3 +338,68 @@ def test_behavior_vector_env_acts_for_other_behaviours(popener: ParallelOpener) 
     with pytest.raises(rlay.RlayError, match="always live"):
         envs.step(np.array([1, 2]))  # hunter_1 terminates while hunter_0 goes on
     assert seen == [["prey_0"], ["prey_0"], ["prey_0", "prey_1"]]
+
+
+class _SB3VecEnv:
+    """The few lines that put a gymnasium VectorEnv (SAME_STEP) under SB3's VecEnv API."""
+
+    def __new__(cls, envs: Any) -> Any:
+        from stable_baselines3.common.vec_env import VecEnv
+
+        class Adapter(VecEnv):  # type: ignore[misc]
+            def __init__(self) -> None:
+                super().__init__(
+                    envs.num_envs, envs.single_observation_space, envs.single_action_space
+                )
+                self._actions: Any = None
+
+            def reset(self) -> Any:
+                return envs.reset(seed=self._seeds[0] if self._seeds else None)[0]
+
+            def step_async(self, actions: Any) -> None:
+                self._actions = actions
+
+            def step_wait(self) -> Any:
+                obs, rewards, terminated, truncated, infos = envs.step(self._actions)
+                dones = terminated | truncated
+                out = [{} for _ in range(envs.num_envs)]
+                for i in np.flatnonzero(dones):
+                    out[i]["terminal_observation"] = infos["final_obs"][i]
+                    out[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+                return obs, rewards.astype(np.float32), dones, out
+
+            def close(self) -> None:
+                envs.close()
+
+            def get_attr(self, name: str, indices: Any = None) -> list[Any]:
+                return [getattr(envs, name)] * envs.num_envs
+
+            def set_attr(self, name: str, value: Any, indices: Any = None) -> None:
+                setattr(envs, name, value)
+
+            def env_method(self, name: str, *args: Any, indices: Any = None, **kw: Any) -> Any:
+                return [getattr(envs, name)(*args, **kw)] * envs.num_envs
+
+            def env_is_wrapped(self, wrapper_class: Any, indices: Any = None) -> list[bool]:
+                return [False] * envs.num_envs
+
+        return Adapter()
+
+
+@pytest.mark.sb3
+@pytest.mark.timeout(300)
+def test_stable_baselines3_ppo_trains_one_shared_policy_on_a_behaviour(
+    popener: ParallelOpener,
+) -> None:
+    from stable_baselines3 import PPO
+
+    remote = popener.open(simple_spread_v3.parallel_env, "client", env_kwargs={"max_cycles": 25})
+    envs = rlay.BehaviorVectorEnv(remote, "agent", autoreset_mode=AutoresetMode.SAME_STEP)
+    vec = _SB3VecEnv(envs)
+    model = PPO("MlpPolicy", vec, n_steps=64, batch_size=64, n_epochs=2, seed=0, device="cpu")
+    model.learn(total_timesteps=3 * 64 * 2)
+    assert model.num_timesteps >= 3 * 64 * 2
+    obs = vec.reset()
+    actions, _ = model.predict(obs, deterministic=True)
+    assert actions.shape == (3,)
+    assert all(envs.single_action_space.contains(int(a)) for a in actions)
