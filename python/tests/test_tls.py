@@ -12,7 +12,6 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import pytest
-from certs import issue, make_ca
 from conftest import IN_CI, TIMEOUT
 
 import rlay
@@ -34,6 +33,10 @@ class Pki:
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    # Imported here: sessions that only select other markers (sb3, rllib) collect this
+    # module without the cryptography package.
+    from certs import issue, make_ca
+
     directory = tmp_path_factory.mktemp("pki")
     ca = make_ca(directory, "rlay-test")
     other = make_ca(directory, "other")
