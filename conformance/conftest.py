@@ -32,7 +32,9 @@ from runner.peers import (
 )
 
 TRANSPORTS = ("tcp", "unix", "ws")
-OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped")
+OUTCOMES = ("passed", "failed", "xfailed", "xpassed", "skipped", "not-runnable")
+# A skip with this prefix is a case the peer declared it cannot run (peers.toml).
+NOT_RUNNABLE = "not runnable here: "
 CASE_TIMEOUT = 120
 ROWS_KEY = pytest.StashKey[dict[str, dict[str, str]]]()
 RESULTS_KEY = pytest.StashKey[dict[str, str]]()
@@ -126,6 +128,8 @@ def builds() -> dict[str, str | None]:
 @pytest.fixture
 def harness(combo: Any, pool: ListenerPool, builds: dict[str, str | None]) -> Any:
     peer, mode, _, transport = combo
+    if peer.not_runnable and (mode not in peer.modes or transport not in peer.transports):
+        pytest.skip(f"{NOT_RUNNABLE}{peer.not_runnable}")
     missing = peer.missing_toolchain()
     if missing:
         message = f"peer {peer.name}: toolchain not found: {', '.join(missing)}"
@@ -150,7 +154,9 @@ def _outcome(report: pytest.TestReport) -> str | None:
     xfail = hasattr(report, "wasxfail")
     if report.when == "call" or (report.when == "setup" and not report.passed):
         if report.skipped:
-            return "xfailed" if xfail else "skipped"
+            if xfail:
+                return "xfailed"
+            return "not-runnable" if NOT_RUNNABLE in str(report.longrepr) else "skipped"
         if report.passed:
             return "xpassed" if xfail else "passed"
         if "XPASS(strict)" in str(report.longrepr):
@@ -194,10 +200,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for r in records:
         counts[(r["peer"], r["mode"])][r["outcome"]] += 1
-    write(f"{'peer':<12}{'mode':<8}" + "".join(f"{o:>9}" for o in OUTCOMES) + f"{'cases':>8}")
+    write(f"{'peer':<12}{'mode':<8}" + "".join(f"{o:>13}" for o in OUTCOMES) + f"{'cases':>8}")
     for (peer, mode), c in sorted(counts.items()):
         cases = len({r["case"] for r in records if r["peer"] == peer and r["mode"] == mode})
-        write(f"{peer:<12}{mode:<8}" + "".join(f"{c[o]:>9}" for o in OUTCOMES) + f"{cases:>8}")
+        write(f"{peer:<12}{mode:<8}" + "".join(f"{c[o]:>13}" for o in OUTCOMES) + f"{cases:>8}")
+    for peer in selected_peers(config):
+        if peer.not_runnable and any(r["peer"] == peer.name for r in records):
+            write(f"not runnable: {peer.name}: {peer.not_runnable}")
     terminalreporter.section("rlay conformance: cases")
     columns = sorted({(r["mode"], r["transport"]) for r in records})
     by_case: dict[tuple[str, str], dict[tuple[str, str], str]] = defaultdict(dict)

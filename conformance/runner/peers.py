@@ -49,6 +49,10 @@ class Peer:
     run: tuple[str, ...]
     toolchain: tuple[str, ...] = ()
     transports: tuple[str, ...] = ("tcp", "unix")
+    # Modes the peer can run at all ("client": it listens, "server": it dials).
+    modes: tuple[str, ...] = ("client", "server")
+    # Why the modes and transports it lacks cannot run (reported, never counted as passed).
+    not_runnable: str = ""
 
     def missing_toolchain(self) -> list[str]:
         return [tool for tool in self.toolchain if shutil.which(tool) is None]
@@ -67,6 +71,8 @@ def load_registry(path: Path = REGISTRY) -> list[Peer]:
                 run=tuple(_expand(a) for a in entry["run"]),
                 toolchain=tuple(entry.get("toolchain", [])),
                 transports=tuple(entry.get("transports", ["tcp", "unix"])),
+                modes=tuple(entry.get("modes", ["client", "server"])),
+                not_runnable=entry.get("not_runnable", ""),
             )
         )
     return peers

@@ -23,6 +23,8 @@ import struct
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from runner.raw import Raw, wait_for_dial
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -37,6 +39,14 @@ def ws_header(opcode: int, size: int, *, masked: bool) -> bytes:
     if size < 1 << 16:
         return struct.pack("!BBH", 0x80 | opcode, mask_bit | 126, size)
     return struct.pack("!BBQ", 0x80 | opcode, mask_bit | 127, size)
+
+
+def _masked(data: bytes, mask: bytes, offset: int = 0) -> bytes:
+    """data XOR the 4-byte mask, the mask starting at its byte ``offset`` (RFC 6455 5.3)."""
+    if not data:
+        return b""
+    key = np.frombuffer(mask[offset % 4 :] + mask[: offset % 4], dtype=np.uint8)
+    return (np.frombuffer(data, dtype=np.uint8) ^ np.resize(key, len(data))).tobytes()
 
 
 def _accept_key(key: bytes) -> bytes:
@@ -66,7 +76,7 @@ class RawWs(Raw):
     def __init__(self, sock: socket.socket, *, client: bool, leftover: bytes = b"") -> None:
         super().__init__(sock)
         self.client = client  # a client masks what it sends
-        self.incoming = leftover  # raw WebSocket bytes not parsed yet
+        self.incoming = bytearray(leftover)  # raw WebSocket bytes not parsed yet
         self.pending = b""  # stream-form bytes not sent yet (an incomplete prefix)
         self.claimed = 0  # payload bytes still owed to a frame header already sent
         self.mask = b""
@@ -105,9 +115,7 @@ class RawWs(Raw):
             self.mask_offset = 0
             header += self.mask
         if self.client and payload:
-            payload = bytes(
-                b ^ self.mask[(self.mask_offset + i) % 4] for i, b in enumerate(payload)
-            )
+            payload = _masked(payload, self.mask, self.mask_offset)
             self.mask_offset += len(payload)
         self.sock.sendall(header + payload)
 
@@ -162,24 +170,24 @@ class RawWs(Raw):
         if size == 126:
             if not self._need(4, deadline):
                 return None
-            (size,) = struct.unpack("!H", self.incoming[2:4])
+            (size,) = struct.unpack_from("!H", self.incoming, 2)
             offset = 4
         elif size == 127:
             if not self._need(10, deadline):
                 return None
-            (size,) = struct.unpack("!Q", self.incoming[2:10])
+            (size,) = struct.unpack_from("!Q", self.incoming, 2)
             offset = 10
         mask = b""
         if second & 0x80:
             if not self._need(offset + 4, deadline):
                 return None
-            mask, offset = self.incoming[offset : offset + 4], offset + 4
+            mask, offset = bytes(self.incoming[offset : offset + 4]), offset + 4
         if not self._need(offset + size, deadline):
             return None
-        payload = self.incoming[offset : offset + size]
-        self.incoming = self.incoming[offset + size :]
+        payload = bytes(self.incoming[offset : offset + size])
+        del self.incoming[: offset + size]
         if mask:
-            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+            payload = _masked(payload, bytes(mask))
         return first & 0x0F, bool(first & 0x80), payload
 
     def recv_frame(self, timeout: float = 10.0) -> bytes | None:

@@ -108,6 +108,7 @@ async function launchBrowser() {
       "--no-first-run", "--disable-background-networking", "--disable-component-update",
       "--disable-sync", "--disable-background-timer-throttling",
       "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
+      "--enable-features=NetworkServiceInProcess2",
     ],
   });
   context.rlayProfile = profile;
@@ -227,6 +228,9 @@ async function serveJobs(options) {
   let page = await startWithRetry(context, pageUrl(server, options), route);
   if (existsSync(socketPath)) unlinkSync(socketPath);
   const listener = createNetServer((socket) => {
+    // A peer process killed mid-job (the runner ends dialers after a case) must not
+    // take the engine down with it: its job just ends unheard.
+    socket.on("error", () => {});
     let buffer = "";
     socket.on("data", async (chunk) => {
       buffer += chunk.toString("utf8");
@@ -237,13 +241,13 @@ async function serveJobs(options) {
       const id = nextId++;
       let finished = false;
       const job = {
-        write: (line) => { if (!finished) socket.write(line + "\n"); },
+        write: (line) => { if (!finished && socket.writable) socket.write(line + "\n"); },
         finish: (code) => {
           if (finished) return;
           finished = true;
           jobs.delete(id);
           if (jobs.size === 0) idleSince = Date.now();
-          socket.end(`EXIT ${code}\n`);
+          if (socket.writable) socket.end(`EXIT ${code}\n`);
         },
       };
       jobs.set(id, job);

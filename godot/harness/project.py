@@ -34,7 +34,15 @@ from pck import write_pack
 PROJECTS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "tests": (("tests", "peer", "sample"), "res://tests/run_tests.tscn", ""),
     "peer": (("peer",), "res://peer/peer.tscn", ""),
-    "sample": (("sample",), "res://sample/cartpole.tscn", ""),
+    "sample": (
+        ("sample",),
+        "res://sample/cartpole.tscn",
+        # One physics frame is one CartPole step of tau = 0.02 s; Gymnasium's 600 x 400.
+        (
+            "\n[physics]\n\ncommon/physics_ticks_per_second=50\n"
+            "\n[display]\n\nwindow/size/viewport_width=600\nwindow/size/viewport_height=400\n"
+        ),
+    ),
 }
 # What a project folder contributes to the pack.
 PACKED_SUFFIXES = (".gd", ".tscn", ".tres", ".cfg", ".txt", ".json")

@@ -37,6 +37,8 @@ var _web := OS.has_feature("web")
 
 
 func _ready() -> void:
+	# Nothing here is drawn (control's frames are computed): no frame costs a render.
+	RenderingServer.render_loop_enabled = false
 	if _web:
 		return
 	var options := {}
@@ -132,5 +134,16 @@ func _serve(job: Job) -> void:
 	_jobs.erase(job)
 	var session := job.session
 	var clean := session.end == EnvSession.End.CLOSED
-	_log(job.id, "session ended: %s" % session.end_message)
+	_log(
+		job.id,
+		(
+			"session ended: %s (frames %d, physics frames %d, %d ms)"
+			% [
+				session.end_message,
+				Engine.get_process_frames(),
+				Engine.get_physics_frames(),
+				Time.get_ticks_msec()
+			]
+		)
+	)
 	_exit(job.id, 0 if clean else 1)

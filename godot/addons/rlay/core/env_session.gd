@@ -45,6 +45,9 @@ var _has_reset := false
 var _num_envs := 1
 var _started_ms := 0
 var _last_request_ms := 0
+# A reset or step the env answers later (EnvBase.deferred): its result and kind.
+var _pending: RefCounted
+var _pending_kind := 0
 
 
 func _init(link: Link, environment: EnvBase, token: String = "") -> void:
@@ -60,7 +63,7 @@ func poll() -> bool:
 	if end != End.RUNNING:
 		return false
 	_link.poll()
-	while end == End.RUNNING:
+	while end == End.RUNNING and _pending == null:
 		var frame: Variant = _link.receive()
 		if frame == null:
 			break
@@ -87,6 +90,26 @@ func _check_link() -> void:
 		and Time.get_ticks_msec() - _last_request_ms > idle_timeout_ms
 	):
 		_finish(End.TIMED_OUT, "no request within %d ms" % idle_timeout_ms)
+
+
+## True while a deferred reset or step waits for complete().
+func is_waiting() -> bool:
+	return _pending != null
+
+
+## Send the reply of the deferred reset or step, once the env filled its result.
+func complete() -> void:
+	if _pending == null or end != End.RUNNING:
+		return
+	var result := _pending
+	var kind := _pending_kind
+	_pending = null
+	var response := V1.SessionResponse.new()
+	if kind == V1.SessionRequest.KIND_RESET:
+		_reply_reset(result, response)
+	else:
+		_reply_step(result, response)
+	_reply(response, "")
 
 
 ## End the session from the game's side (the env is closed).
@@ -177,6 +200,11 @@ func _handle(frame: PackedByteArray) -> void:
 			var call_reply := V1.CallResponse.new()
 			call_reply.value = _env.call_env(request.call_field.name, request.call_field.value)
 			response.set_call_field(call_reply)
+	if _pending == null:
+		_reply(response, problem)
+
+
+func _reply(response: V1.SessionResponse, problem: String) -> void:
 	var code: int = V1.ErrorCode.ERROR_CODE_INVALID_ARGUMENT if problem else _env.error_code
 	if code != 0:
 		var error := V1.RlayError.new()
@@ -267,17 +295,26 @@ func _on_reset(reset: V1.ResetRequest, response: V1.SessionResponse) -> String:
 			return "mask: expected %d entries, got %d" % [_num_envs, reset.mask.size()]
 		args.mask = reset.mask
 	var result := EnvBase.ResetResult.new(_num_envs)
+	_env.deferred = false
 	_env.reset(args, result)
-	if _env.error_code != 0:
+	if _env.deferred and _env.error_code == 0:
+		_pending = result
+		_pending_kind = V1.SessionRequest.KIND_RESET
 		return ""
+	_reply_reset(result, response)
+	return ""
+
+
+func _reply_reset(result: EnvBase.ResetResult, response: V1.SessionResponse) -> void:
+	if _env.error_code != 0:
+		return
 	var reply := V1.ResetResponse.new()
 	reply.observations = _batch(result.observations)
 	if reply.observations == null:
-		return ""
+		return
 	_add_infos(reply.infos, result.infos)
 	_has_reset = true
 	response.set_reset(reply)
-	return ""
 
 
 func _on_step(step: V1.StepRequest, response: V1.SessionResponse) -> String:
@@ -288,13 +325,23 @@ func _on_step(step: V1.StepRequest, response: V1.SessionResponse) -> String:
 	if actions is String:
 		return actions
 	var result := EnvBase.StepResult.new(_num_envs)
+	_env.deferred = false
 	_env.step(actions, result)
-	if _env.error_code != 0:
+	if _env.deferred and _env.error_code == 0:
+		_pending = result
+		_pending_kind = V1.SessionRequest.KIND_STEP
 		return ""
+	_reply_step(result, response)
+	return ""
+
+
+func _reply_step(result: EnvBase.StepResult, response: V1.SessionResponse) -> void:
+	if _env.error_code != 0:
+		return
 	var reply := V1.StepResponse.new()
 	reply.observations = _batch(result.observations)
 	if reply.observations == null:
-		return ""
+		return
 	reply.rewards = Tensors.from_float64(result.rewards, [_num_envs])
 	reply.terminated = Tensors.from_bools(result.terminated, [_num_envs])
 	reply.truncated = Tensors.from_bools(result.truncated, [_num_envs])
@@ -302,7 +349,6 @@ func _on_step(step: V1.StepRequest, response: V1.SessionResponse) -> String:
 	for final in result.finals:
 		reply.finals.append(final)
 	response.set_step(reply)
-	return ""
 
 
 ## The batch form of the env's observations; null (and an ENV error) when one is missing.

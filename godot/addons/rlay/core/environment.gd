@@ -18,6 +18,9 @@ const Values = preload("res://addons/rlay/core/values.gd")
 
 var error_code := 0
 var error_message := ""
+## Set by reset or step to answer later: the game runs frames first (lockstep with
+## physics), then calls the session's complete(). No request is read meanwhile.
+var deferred := false
 
 
 ## What reset gets: per sub-environment seeds (an int, or null for no seed; an
