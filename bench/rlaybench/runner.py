@@ -108,7 +108,7 @@ def _rlay_status(python: str) -> tuple[str, list[str]]:
     out = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=120)
     if out.returncode == 0:
         schemes = out.stdout.split()
-        return "", [t for t in ("unix", "shm", "tcp", "grpc") if t in schemes]
+        return "", [t for t in ("unix", "shm", "tcp", "grpc", "ws") if t in schemes]
     return (out.stderr.strip().splitlines() or ["import failed"])[-1], []
 
 
@@ -180,6 +180,7 @@ def _plan(
         _plan_cpp_echo(plan, add, args.quick)
         if not rlay_problem:
             _plan_multi_agent(add, args.quick, main_py, transports)
+        _plan_godot_engine(plan, add, args.quick)
     pattern = re.compile(args.only) if args.only else None
     if pattern is not None:
         plan.cases = [c for c in plan.cases if pattern.search(f"{c.name}/{c.payload}")]
@@ -341,6 +342,27 @@ def _plan_cpp_echo(plan: Plan, add: Any, quick: bool) -> None:
         for mode in ["ClientEnv"] if quick else ["ClientEnv", "ServerEnv"]:
             add(f"cpp-echo/{mode}", "rlaybench.cases.cpp_echo", sys.executable, payload,
                 "--host", host, "--mode", mode, "--transport", "unix")  # fmt: skip
+
+
+def _plan_godot_engine(plan: Plan, add: Any, quick: bool) -> None:
+    """rlay's ServerEnv over ws:// against GDScript in the Godot 4.6 web engine."""
+    if quick:
+        plan.omit("Godot peer (web engine)", "cartpole", "full runs only (starts a browser)")
+        return
+    root = BENCH.parent
+    registry = root / "conformance" / "peers.toml"
+    if tomllib is None or not registry.exists():
+        plan.omit("Godot peer (web engine)", "cartpole", "needs tomllib and conformance/peers.toml")
+        return
+    peers = {p["name"]: p for p in tomllib.loads(registry.read_text()).get("peer", [])}
+    peer = peers.get("godot")
+    problem = _build_peer(peer, root) if peer is not None else "no godot peer in peers.toml"
+    for payload in ("cartpole", "image"):
+        if problem:
+            plan.omit("Godot peer (web engine)", payload, problem)
+        else:
+            add("godot-engine/ServerEnv/ws", "rlaybench.cases.godot_engine", sys.executable,
+                payload)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ run

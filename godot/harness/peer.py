@@ -81,11 +81,21 @@ def engine_connection() -> socket.socket:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", required=True)
-    parser.add_argument("--mode", required=True, choices=["listen", "dial"])
-    parser.add_argument("--address", required=True)
+    parser.add_argument("--env")
+    parser.add_argument("--mode", choices=["listen", "dial"])
+    parser.add_argument("--address", default="")
     parser.add_argument("--token", default="")
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="only start the serving engine (a build step)",
+    )
     args = parser.parse_args(argv)
+    if args.warm:
+        engine_connection().close()
+        return 0
+    if not args.env or not args.mode:
+        parser.error("--env and --mode are required")
     if args.mode != "dial" or not args.address.startswith("ws://"):
         print("the Godot web engine can only dial ws:// addresses", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ const ControlEnv = preload("res://peer/env_control.gd")
 const Large = preload("res://peer/env_large.gd")
 const Batched = preload("res://peer/env_batched.gd")
 const SpacesEnv = preload("res://peer/env_spaces.gd")
+const Bench = preload("res://peer/env_bench.gd")
 
 const NAMES := [
 	"spaces",
@@ -40,4 +41,6 @@ static func create(name: String) -> RefCounted:
 			return Batched.new(name, V1.AutoresetMode.AUTORESET_MODE_SAME_STEP)
 		"batched-disabled":
 			return Batched.new(name, V1.AutoresetMode.AUTORESET_MODE_DISABLED)
+		"bench-cartpole", "bench-image":  # the benchmark's echo env, not a conformance env
+			return Bench.new(name)
 	return null

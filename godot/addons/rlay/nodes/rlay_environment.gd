@@ -1,8 +1,9 @@
 ## Connects this game to a trainer in Python and runs it in lockstep with it.
 ##
 ## The address comes from (first found): the [member address] property, the
-## user argument [code]--rlay-address ADDR[/code] (after [code]--[/code] on the
-## command line), the environment variable RLAY_ADDRESS, or, in a web build, the
+## user argument [code]--rlay-address ADDR[/code] or [code]-rlay-address ADDR[/code]
+## (after [code]--[/code] on the command line; ServerEnv's launch= appends the
+## latter), the environment variable RLAY_ADDRESS, or, in a web build, the
 ## page URL's [code]?rlay_address=ws://...[/code]. Python listens there
 ## ([code]rlay.ServerEnv("ws://127.0.0.1:0")[/code]) and this node dials it.
 ## Without an address the game runs as usual and agents follow their heuristic.
@@ -187,6 +188,8 @@ func _ready() -> void:
 		return
 	_env = GameEnv.new()
 	_env.node = self
+	if token.is_empty() and OS.has_environment("RLAY_TOKEN"):
+		token = OS.get_environment("RLAY_TOKEN")
 	session = EnvSession.new(link, _env, token)
 	session.hello_timeout_ms = int(hello_timeout_sec * 1000)
 	session.idle_timeout_ms = int(idle_timeout_sec * 1000)
@@ -199,7 +202,7 @@ func _find_address() -> String:
 		return address
 	var user_args := OS.get_cmdline_user_args()
 	for i in user_args.size():
-		if user_args[i] == "--rlay-address" and i + 1 < user_args.size():
+		if user_args[i] in ["--rlay-address", "-rlay-address"] and i + 1 < user_args.size():
 			return user_args[i + 1]
 		if user_args[i].begins_with("--rlay-address="):
 			return user_args[i].trim_prefix("--rlay-address=")
