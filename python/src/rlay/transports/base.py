@@ -7,13 +7,16 @@ side does the reverse. A connection is used by one thread at a time.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import queue
 from types import TracebackType
-from typing import Literal, Protocol, TypeVar
+from typing import Generic, Literal, Protocol, TypeVar
 
-from rlay.errors import RlayError, Timeout
+from rlay.errors import ConnectionClosed, RlayError, Timeout
 
 __all__ = [
+    "AcceptQueue",
     "Closable",
     "Connection",
     "Frame",
@@ -25,6 +28,7 @@ __all__ = [
 ]
 
 _C = TypeVar("_C", bound="Closable")
+_Conn = TypeVar("_Conn")
 
 #: Who this process is in the session.
 Side = Literal["agent", "env"]
@@ -155,3 +159,49 @@ class FramedConnection(Closable):
         if self._failure is None:
             self._failure = error
         return error
+
+
+class AcceptQueue(Generic[_Conn]):
+    """Connections a listener's own threads took in, waiting for ``accept`` (thread-safe).
+
+    Used by the listeners whose connections arrive in threads of a server library
+    (grpc, ws). ``close()`` returns the connections nobody accepted and wakes every
+    waiting ``take`` with :class:`~rlay.errors.ConnectionClosed`.
+
+    >>> pending = AcceptQueue("ws://127.0.0.1:5555")
+    >>> pending.put("connection")
+    >>> pending.take(timeout=1.0)
+    'connection'
+    >>> pending.close()
+    []
+    """
+
+    def __init__(self, address: str = "") -> None:
+        #: The listener's address, for error messages.
+        self.address = address
+        self._items: queue.SimpleQueue[_Conn | None] = queue.SimpleQueue()
+
+    def put(self, connection: _Conn) -> None:
+        self._items.put(connection)
+
+    def take(self, timeout: float | None) -> _Conn:
+        """The next connection within ``timeout`` seconds (``None``: until closed)."""
+        try:
+            connection = self._items.get(timeout=wait_limit(timeout))
+        except queue.Empty:
+            raise Timeout(f"nobody connected to {self.address} within {timeout} s") from None
+        if connection is None:
+            self._items.put(None)  # for any other waiting take
+            raise ConnectionClosed(f"the listener on {self.address} is closed")
+        return connection
+
+    def close(self) -> list[_Conn]:
+        """Wake every waiting ``take``; the connections nobody accepted."""
+        unaccepted: list[_Conn] = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                item = self._items.get_nowait()
+                if item is not None:
+                    unaccepted.append(item)
+        self._items.put(None)
+        return unaccepted

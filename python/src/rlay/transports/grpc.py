@@ -20,7 +20,6 @@ bytes (no serializer), so nothing is parsed twice.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import queue
 import re
@@ -42,7 +41,7 @@ from rlay.errors import (
     Timeout,
     Unreachable,
 )
-from rlay.transports.base import Closable, Payload, Side, wait_limit
+from rlay.transports.base import AcceptQueue, Closable, Payload, Side, wait_limit
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, check_frame_size
 
 __all__ = [
@@ -388,7 +387,7 @@ class GrpcListener(Closable):
         self._grpc = grpc
         self.max_frame_size = max_frame_size
         self._wrapped = side == "agent"
-        self._pending: queue.SimpleQueue[GrpcConnection | None] = queue.SimpleQueue()
+        self._pending: AcceptQueue[GrpcConnection] = AcceptQueue()
         # Reentrant: a signal handler may call close() while this thread is in it.
         self._lock = threading.RLock()
         self._closed = False
@@ -411,6 +410,7 @@ class GrpcListener(Closable):
         port = self._bind(address)
         self._server.start()
         self.address = str(address.with_port(port))
+        self._pending.address = self.address
 
     def _bind(self, address: Address) -> int:
         try:
@@ -459,14 +459,7 @@ class GrpcListener(Closable):
         """Wait up to ``timeout`` seconds for a stream (``None``: until closed)."""
         if self._closed:
             raise ConnectionClosed(f"the listener on {self.address} is closed")
-        try:
-            connection = self._pending.get(timeout=wait_limit(timeout))
-        except queue.Empty:
-            raise Timeout(f"nobody connected to {self.address} within {timeout} s") from None
-        if connection is None:
-            self._pending.put(None)  # for any other waiting accept
-            raise ConnectionClosed(f"the listener on {self.address} is closed")
-        return connection
+        return self._pending.take(timeout)
 
     def close(self) -> None:
         """Refuse new streams; a second call does nothing."""
@@ -474,13 +467,7 @@ class GrpcListener(Closable):
             if self._closed:
                 return
             self._closed = True
-            unaccepted: list[GrpcConnection] = []
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    item = self._pending.get_nowait()
-                    if item is not None:
-                        unaccepted.append(item)
-            self._pending.put(None)
+            unaccepted = self._pending.close()
             stop = self._active == 0
         for connection in unaccepted:
             connection.close()

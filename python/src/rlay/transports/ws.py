@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import socket
 import ssl
 import threading
@@ -43,7 +42,7 @@ from rlay.errors import (
     TLSError,
     Unreachable,
 )
-from rlay.transports.base import Closable, FramedConnection, Payload, wait_limit
+from rlay.transports.base import AcceptQueue, Closable, FramedConnection, Payload, wait_limit
 from rlay.transports.sockets import DEFAULT_SEND_TIMEOUT, bind_tcp, dial_tcp, set_send_timeout
 from rlay.transports.tls import TLSOptions
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, check_frame_size
@@ -242,7 +241,7 @@ class WsListener(Closable):
         self._scheme = address.scheme
         self.max_frame_size = max_frame_size
         self._send_timeout = send_timeout
-        self._pending: queue.SimpleQueue[WsConnection | None] = queue.SimpleQueue()
+        self._pending: AcceptQueue[WsConnection] = AcceptQueue(self.address)
         self._lock = threading.RLock()
         self._closed = False
         self._server = websockets.sync.server.serve(
@@ -285,14 +284,7 @@ class WsListener(Closable):
         """Wait up to ``timeout`` seconds for an upgraded connection (``None``: until closed)."""
         if self._closed:
             raise ConnectionClosed(f"the listener on {self.address} is closed")
-        try:
-            connection = self._pending.get(timeout=wait_limit(timeout))
-        except queue.Empty:
-            raise Timeout(f"nobody connected to {self.address} within {timeout} s") from None
-        if connection is None:
-            self._pending.put(None)  # for any other waiting accept
-            raise ConnectionClosed(f"the listener on {self.address} is closed")
-        return connection
+        return self._pending.take(timeout)
 
     def close(self) -> None:
         """Stop listening and free the port; a second call does nothing."""
@@ -300,13 +292,7 @@ class WsListener(Closable):
             if self._closed:
                 return
             self._closed = True
-            unaccepted: list[WsConnection] = []
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    item = self._pending.get_nowait()
-                    if item is not None:
-                        unaccepted.append(item)
-            self._pending.put(None)
+            unaccepted = self._pending.close()
         for connection in unaccepted:
             connection.close()
         # shutdown() closes the listening socket at once, then waits for every
