@@ -168,7 +168,9 @@ def _plan(
     for payload in PAYLOADS:
         batched = PAYLOADS[payload].batched
         if own:
-            _plan_own(plan, add, payload, main_py, rlay_problem, transports)
+            # ws rows (a WebSocket per step) run in full runs: the smoke run stays short.
+            own_transports = [t for t in transports if t != "ws"] if args.quick else transports
+            _plan_own(plan, add, payload, main_py, rlay_problem, own_transports)
         if peers is None:
             continue
         if args.quick and payload != "cartpole":
