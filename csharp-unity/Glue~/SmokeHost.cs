@@ -11,11 +11,13 @@
 //   -smoke-seconds S    stop after S seconds (default 120)
 //   -smoke-graphics     pretend a graphics device exists (render() returns frames)
 //   -smoke-manual       SteppingMode.ManualPhysics instead of FixedUpdate
+//   -smoke-chaser-evader  the multi-agent Chaser and Evader sample instead of CartPole
 //   -smoke-connect-timeout S   RlayEnvironment.ConnectTimeoutSeconds
 using System;
 using System.Diagnostics;
 using System.Threading;
 using Rlay.Samples.CartPole;
+using Rlay.Samples.ChaserEvader;
 using Rlay.Unity;
 using UnityEngine;
 
@@ -29,9 +31,12 @@ static class SmokeHost
             SystemInfo.graphicsDeviceType = UnityEngine.Rendering.GraphicsDeviceType.OpenGLCore;
         Application.isBatchMode = true;
 
-        // CartPoleScene.Awake runs inside AddComponent and adds the RlayEnvironment.
+        // The scene's Awake runs inside AddComponent and adds the RlayEnvironment.
         var root = new GameObject("Scene");
-        AddScene(root, count);
+        if (Array.IndexOf(args, "-smoke-chaser-evader") >= 0)
+            root.AddComponent<ChaserEvaderScene>();
+        else
+            AddScene(root, count);
         RlayEnvironment environment = root.GetComponent<RlayEnvironment>();
         if (Array.IndexOf(args, "-smoke-manual") >= 0)
             environment.Stepping = RlayEnvironment.SteppingMode.ManualPhysics;

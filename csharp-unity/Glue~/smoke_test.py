@@ -12,7 +12,10 @@ drives a built game:
 - ClientVectorEnv: the game listens (-rlay-listen), hosts several sub-envs with
   NEXT_STEP autoreset, refuses a second trainer, and serves the next one after
   the first leaves; render() returns rgb_array frames;
-- both stepping modes (FixedUpdate lockstep and ManualPhysics).
+- both stepping modes (FixedUpdate lockstep and ManualPhysics);
+- ParallelServerEnv: the multi-agent Chaser and Evader sample (two behaviours, an
+  agent deciding every second step) replays a seeded episode exactly and plays random
+  episodes with every observation in its agent's space.
 
     python csharp-unity/Glue~/smoke_test.py --exe csharp-unity/Glue~/build/SmokeHost.exe
 """
@@ -169,6 +172,48 @@ def client_vector_case(exe: str, *extra: str) -> None:
         process.wait(timeout=TIMEOUT)
 
 
+def multi_agent_case(exe: str) -> None:
+    """The Chaser and Evader sample as a PettingZoo ParallelEnv (the game dials in).
+
+    Not pettingzoo's parallel_api_test: it requires that env.agents never lose an agent
+    that did not end and never regain one that did, while here an evader decides every
+    second step and ended agents respawn (protocol 1.1's live agents).
+    """
+    env = rlay.ParallelServerEnv(
+        launch=launch_command(exe, "-smoke-chaser-evader"), timeout=TIMEOUT, accept_timeout=TIMEOUT
+    )
+    try:
+        check(env.possible_agents == ["chaser_0", "evader_0"], f"agents {env.possible_agents}")
+        check(env.action_space("chaser_0") == gym.spaces.Discrete(5), "chaser acts with Discrete(5)")
+        check(env.action_space("evader_0").shape == (2,), "evader acts with a Box(2)")
+        runs = []
+        for _ in range(2):
+            observations, _ = env.reset(seed=5)
+            trace = [observations["chaser_0"].tolist()]
+            for step in range(6):
+                actions = {a: (1 if a.startswith("chaser") else np.array([1.0, 0.0], np.float32)) for a in env.agents}
+                observations, rewards, _, _, _ = env.step(actions)
+                trace.append(sorted((a, o.tolist(), float(rewards[a])) for a, o in observations.items()))
+                if step % 2 == 0:
+                    check("evader_0" not in env.agents, "the evader decides every second step")
+            runs.append(trace)
+        check(runs[0] == runs[1], "the same seed and actions replay exactly")
+        env.reset(seed=1)
+        ended = 0
+        for _ in range(200):
+            if not env.agents:
+                env.reset()
+            actions = {a: env.action_space(a).sample() for a in env.agents}
+            observations, rewards, terminations, truncations, _ = env.step(actions)
+            check(set(env.agents) <= set(observations), "every live agent has an observation")
+            for agent in observations:
+                check(env.observation_space(agent).contains(observations[agent]), f"{agent} observation in its space")
+            ended += sum(terminations.values()) + sum(truncations.values())
+        print(f"  200 random steps, {ended} agent episodes ended")
+    finally:
+        env.close()
+
+
 def dial_failure_case(exe: str) -> None:
     """A launched game that cannot reach its ServerEnv exits with an error, not hangs."""
     started = time.monotonic()
@@ -190,6 +235,7 @@ CASES: list[tuple[str, Callable[[str], None]]] = [
     ("ServerEnv, ManualPhysics stepping", lambda exe: server_env_case(exe, "-smoke-manual")),
     ("ClientVectorEnv x3, render, refusal, reconnect", lambda exe: client_vector_case(exe)),
     ("ClientVectorEnv x3, ManualPhysics", lambda exe: client_vector_case(exe, "-smoke-manual")),
+    ("ParallelServerEnv, Chaser and Evader (two behaviours)", multi_agent_case),
     ("unreachable ServerEnv", dial_failure_case),
 ]
 

@@ -102,7 +102,7 @@ namespace Rlay.Unity.EngineTests
             Assert.IsNull(spec.ObservationSpace);
             Assert.AreEqual(AutoresetMode.Disabled, spec.AutoresetMode);
             new AgentSession(spec); // the protocol's rules hold
-            StringAssert.Contains("ClientParallelEnv", environment.PythonSnippet());
+            StringAssert.Contains("ParallelClientEnv", environment.PythonSnippet());
             Assert.AreEqual(2, environment.BehaviorSummary().Count);
         }
 

@@ -292,7 +292,7 @@ namespace Rlay.Unity
             string auth = string.IsNullOrEmpty(token) ? "" : ", token=\"...\"";
             if (roster != null || SceneAgents.IsMultiAgent(agents))
                 return "import rlay\n\n"
-                    + "env = rlay.ClientParallelEnv(\"" + address + "\"" + auth + ")   # a PettingZoo ParallelEnv\n"
+                    + "env = rlay.ParallelClientEnv(\"" + address + "\"" + auth + ")   # a PettingZoo ParallelEnv\n"
                     + "observations, infos = env.reset(seed=0)\n"
                     + "actions = {agent: env.action_space(agent).sample() for agent in env.agents}\n"
                     + "observations, rewards, terminations, truncations, infos = env.step(actions)\n";

@@ -19,7 +19,7 @@ namespace Rlay.Samples.ChaserEvader
         [Tooltip("Evaders (agents of behaviour \"evader\").")]
         public int evaders = 1;
 
-        [Tooltip("Port the scene listens on for rlay.ClientParallelEnv when not launched with -rlay-address.")]
+        [Tooltip("Port the scene listens on for rlay.ParallelClientEnv when not launched with -rlay-address.")]
         public int port = 5556;
 
         [Tooltip("Decision steps after which an agent's episode is truncated.")]
