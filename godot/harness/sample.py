@@ -106,25 +106,35 @@ def speed(steps: int) -> int:
     return 0
 
 
+def _greedy_lengths(model: Any, env: Any, episodes: int = 5) -> list[int]:
+    lengths = []
+    for episode in range(episodes):
+        obs, _ = env.reset(seed=100 + episode)
+        done, length = False, 0
+        while not done:
+            action, _ = model.predict(obs, deterministic=True)
+            obs, _, terminated, truncated, _ = env.step(int(action))
+            done, length = terminated or truncated, length + 1
+        lengths.append(length)
+    return lengths
+
+
 def train(timesteps: int) -> int:
+    """SB3 PPO, unmodified, through ServerEnv over ws://; greedy episode lengths before/after."""
     from stable_baselines3 import PPO
 
     with sample_env(time_scale=400.0) as env:
         model = PPO("MlpPolicy", env, n_steps=256, batch_size=64, seed=0, verbose=0)
+        before = _greedy_lengths(model, env)
         started = time.perf_counter()
         model.learn(total_timesteps=timesteps)
         elapsed = time.perf_counter() - started
-        lengths = []
-        for episode in range(5):
-            obs, _ = env.reset(seed=100 + episode)
-            done, length = False, 0
-            while not done:
-                action, _ = model.predict(obs, deterministic=True)
-                obs, _, terminated, truncated, _ = env.step(int(action))
-                done, length = terminated or truncated, length + 1
-            lengths.append(length)
-    print(f"PPO {timesteps} steps in {elapsed:.0f} s; greedy episode lengths {lengths}")
-    return 0
+        after = _greedy_lengths(model, env)
+    print(
+        f"PPO {timesteps} steps in {elapsed:.0f} s; greedy episode lengths before {before}, "
+        f"after {after}"
+    )
+    return 0 if sum(after) > sum(before) else 1
 
 
 def main(argv: list[str] | None = None) -> int:
