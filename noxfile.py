@@ -20,9 +20,12 @@ Sessions:
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 import nox
 
@@ -68,6 +71,31 @@ nox.options.error_on_missing_interpreters = True
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+# Checks skipped for a missing toolchain in this run, told again after nox's summary.
+SKIPPED: list[tuple[str, str]] = []
+INSTALL_EVERYTHING = "bash .ci/run"
+
+
+def missing_toolchain(session: nox.Session, message: str) -> NoReturn:
+    """A tool the check needs is missing: an error in CI, a skip that is reported elsewhere."""
+    if in_ci():
+        session.error(message)
+    SKIPPED.append((session.name, message))
+    session.skip(message)
+
+
+@atexit.register
+def _report_skipped() -> None:
+    # Runs after nox's own summary, so that a green-looking run still ends with this.
+    if SKIPPED:
+        lines = [f"nox: {len(SKIPPED)} check(s) did not run, for a missing toolchain:"]
+        lines += [f"  {name}: {message}" for name, message in SKIPPED]
+        lines.append(
+            f"nox: `{INSTALL_EVERYTHING}` installs every toolchain and runs them all."
+        )
+        print("\n".join(lines), file=sys.stderr)
 
 
 def install_rlay(session: nox.Session, extras: str = "all") -> None:
@@ -117,9 +145,9 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The Python package's tests and the code generator's tests."""
-    # cryptography makes the TLS tests' certificates.
+    # cryptography makes the TLS tests' certificates; nox: test_noxfile runs the noxfile.
     session.install(
-        *TEST_TOOLS, *ENV_EXTRAS, *MULTI_AGENT_ENVS, GRPCIO_TOOLS, "cryptography"
+        *TEST_TOOLS, *ENV_EXTRAS, *MULTI_AGENT_ENVS, GRPCIO_TOOLS, "cryptography", "nox"
     )
     install_rlay(session)
     # Two runs: both test folders have a conftest.py that their tests import by name.
@@ -166,9 +194,7 @@ def _require_tools(session: nox.Session, tools: tuple[str, ...], install: str) -
     for tool in tools:
         if shutil.which(tool) is None:
             message = f"{tool} not found: {install}"
-            if in_ci():
-                session.error(message)
-            session.skip(message)
+            missing_toolchain(session, message)
 
 
 @nox.session
@@ -179,9 +205,7 @@ def csharp(session: nox.Session) -> None:
             message = (
                 f"{tool} not found: apt-get install mono-mcs mono-runtime nunit-console"
             )
-            if in_ci():
-                session.error(message)
-            session.skip(message)
+            missing_toolchain(session, message)
     session.install(*TEST_TOOLS)
     install_rlay(session)
     session.run("python", "csharp-unity/Meta~/check_meta.py")
@@ -197,9 +221,7 @@ def cpp(session: nox.Session) -> None:
     missing = [tool for tool in tools if shutil.which(tool) is None]
     if missing:
         message = f"{missing} not found: apt-get install g++ clang cmake make libgtest-dev libclang-rt-14-dev"
-        if in_ci():
-            session.error(message)
-        session.skip(message)
+        missing_toolchain(session, message)
     session.install(*TEST_TOOLS)
     install_rlay(session)
     session.run("python", "cpp-unreal/Tools/build.py", *session.posargs)
@@ -230,9 +252,7 @@ def godot(session: nox.Session) -> None:
     for tool, package in (("chromium", "chromium"), ("node", "nodejs npm")):
         if shutil.which(tool) is None:
             message = f"{tool} not found: apt-get install {package}"
-            if in_ci():
-                session.error(message)
-            session.skip(message)
+            missing_toolchain(session, message)
     npm_tools(session)
     session.run("python", "godot/harness/project.py", "test", *session.posargs)
 
@@ -289,9 +309,7 @@ def docs(session: nox.Session) -> None:
         message = (
             "chromium not found: apt-get install chromium (the site's browser check)"
         )
-        if in_ci():
-            session.error(message)
-        session.skip(message)
+        missing_toolchain(session, message)
     npm_tools(session)
     session.run(
         "node",

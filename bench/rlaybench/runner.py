@@ -464,19 +464,11 @@ def main(argv: list[str]) -> int:
     meta["omitted"], meta["errors"] = [], []
     rows: list[dict[str, Any]] = []
     desc = ""
-    if args.quick:
-        # The smoke run builds missing venvs while it measures its own rows, then runs
-        # the peers: the first run on a fresh machine stays short too.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            setup = pool.submit(_setup_peers, args)
-            _run_plan(_plan(args, None, "", own=True), args, rows, meta)
-            peers = setup.result()
-        desc = _descriptors(peers)
-        _run_plan(_plan(args, peers, desc, own=False), args, rows, meta)
-    else:
-        peers = _setup_peers(args)
-        desc = _descriptors(peers)
-        _run_plan(_plan(args, peers, desc), args, rows, meta)
+    # Build the peers' venvs first, also for the smoke run: pip working beside a
+    # measurement made the first run on a fresh machine 10-100x off.
+    peers = _setup_peers(args)
+    desc = _descriptors(peers)
+    _run_plan(_plan(args, peers, desc), args, rows, meta)
     meta["venvs"] = {
         k: {"ok": v.get("ok"), "reason": v.get("reason", "")} for k, v in peers.items()
     }

@@ -427,3 +427,20 @@ def test_fixtures_hold_blocks_to_their_directives(
         _run_page(page, "<!-- snippet: interrupt tcp://127.0.0.1:7002 -->\n```python\nx = 1\n```\n")
     with pytest.raises(AssertionError, match="not in the block"):
         _run_page(page, "<!-- snippet: replace nowhere => 1 -->\n```python\nx = 1\n```\n")
+
+
+# PyPI's "rlay" is an older, different package: an install line must name this one.
+_PYPI_RLAY = re.compile(
+    r"pip install\b[^\n`&;|]*?(?<![\w./@-])[\"']?rlay(?:\[[\w,]+\])?[\"']?(?=\s|$|`)(?!\s*@)"
+)
+
+
+@pytest.mark.parametrize("page", [p for p in pages()], ids=lambda p: str(p.relative_to(ROOT)))
+def test_install_lines_get_this_project(page: Path) -> None:
+    """``pip install rlay`` / ``rlay[extra]`` would install PyPI's other rlay."""
+    bad = [
+        f"{page.relative_to(ROOT)}:{number}: {line.strip()}"
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
+        if _PYPI_RLAY.search(line)
+    ]
+    assert bad == []
