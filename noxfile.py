@@ -10,6 +10,7 @@ Sessions:
     cpp          the C++ core: g++/clang x C++17/20, GoogleTest, sanitizers, fuzzing
     conformance  every binding's peer against the Python reference
     bench        side-by-side benchmarks (`nox -s bench -- --quick` for a short run)
+    fuzz         atheris on the Python decoders, seeded from the golden vectors (~40 s)
     bench-smoke  the short benchmark run, part of the default `nox`
     docs         builds the documentation site (strict: broken links fail) and checks it
                  in headless Chromium (pages, navigation, links, search; screenshots)
@@ -45,6 +46,7 @@ MULTI_AGENT_ENVS = ["mpe2>=1.1"]
 PYTHON_TREES = [
     "python/src/rlay",
     "python/tests",
+    "python/fuzz",
     "codegen",
     "conformance",
     "bench",
@@ -59,6 +61,7 @@ nox.options.sessions = [
     "csharp",
     "conformance",
     "godot",
+    "fuzz",
     "bench-smoke",
     "docs",
     "dist",
@@ -255,6 +258,23 @@ def godot(session: nox.Session) -> None:
             missing_toolchain(session, message)
     npm_tools(session)
     session.run("python", "godot/harness/project.py", "test", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """atheris on the Python decoders (frames, every message kind), seeded from the golden
+    vectors, for a bounded time (about 40 s)."""
+    session.install("atheris>=2.3")
+    install_rlay(session)
+    seconds = session.posargs[0] if session.posargs else "40"
+    session.run(
+        "python",
+        "python/fuzz/fuzz_decoders.py",
+        f"-max_total_time={seconds}",
+        "-timeout=10",
+        "-rss_limit_mb=2048",
+        "-print_final_stats=1",
+    )
 
 
 @nox.session
