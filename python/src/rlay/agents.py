@@ -269,20 +269,32 @@ def _fill_infos(target: Any, infos: Mapping[str, Mapping[str, Any]], agents: lis
             fill_value(target.add(), dict(infos.get(agent) or {}), path=f"infos[{agent!r}]")
 
 
+def _add_batch(
+    target: Any,
+    behavior: Behavior,
+    agents: list[str],
+    observations: Mapping[str, Any],
+    infos: Mapping[str, Mapping[str, Any]],
+) -> session_pb2.AgentBatch:
+    """A new AgentBatch of ``agents`` with their observations and infos."""
+    batch: session_pb2.AgentBatch = target.add()
+    batch.behavior = behavior.name
+    batch.agents.extend(agents)
+    fill_batch_from_elements(
+        batch.observations,
+        behavior.observation_space,
+        [observations[a] for a in agents],
+        path=f"observations of {behavior.name!r}",
+    )
+    _fill_infos(batch.infos, infos, agents)
+    return batch
+
+
 def fill_reset(target: Any, layout: AgentLayout, result: AgentReset) -> list[str]:
     """Write a reset reply's ``agents``; returns the live agents (env side)."""
     groups = _group(layout, result.observations)
     for behavior, agents in groups:
-        batch = target.add()
-        batch.behavior = behavior.name
-        batch.agents.extend(agents)
-        fill_batch_from_elements(
-            batch.observations,
-            behavior.observation_space,
-            [result.observations[a] for a in agents],
-            path=f"observations of {behavior.name!r}",
-        )
-        _fill_infos(batch.infos, result.infos, agents)
+        _add_batch(target, behavior, agents, result.observations, result.infos)
     return [a for _, agents in groups for a in agents]
 
 
@@ -293,15 +305,7 @@ def fill_step(target: Any, layout: AgentLayout, result: AgentStep) -> list[str]:
     if missing:
         raise RlayError(f"live agents without an observation: {layout.order(missing)}")
     for behavior, agents in _group(layout, result.observations):
-        batch = target.add()
-        batch.behavior = behavior.name
-        batch.agents.extend(agents)
-        fill_batch_from_elements(
-            batch.observations,
-            behavior.observation_space,
-            [result.observations[a] for a in agents],
-            path=f"observations of {behavior.name!r}",
-        )
+        batch = _add_batch(target, behavior, agents, result.observations, result.infos)
         terminated = [bool(result.terminated.get(a, False)) for a in agents]
         truncated = [bool(result.truncated.get(a, False)) for a in agents]
         _fill_column(
@@ -312,7 +316,6 @@ def fill_step(target: Any, layout: AgentLayout, result: AgentStep) -> list[str]:
         )
         _fill_column(batch.terminated, tensor_pb2.DTYPE_BOOL, "?", terminated)
         _fill_column(batch.truncated, tensor_pb2.DTYPE_BOOL, "?", truncated)
-        _fill_infos(batch.infos, result.infos, agents)
         flags = [a in live for a in agents]
         for agent, alive, term, trunc in zip(agents, flags, terminated, truncated, strict=True):
             if alive and (term or trunc):
