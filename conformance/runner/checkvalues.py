@@ -68,6 +68,24 @@ def main() -> None:
     large = model.make("large")
     lo, _ = large.reset(seed=0)
     print("large seed 0: obs[0][0:4] =", lo[0, :4].tolist(), "obs[1][0] =", int(lo[1, 0]))
+    multi_agent()
+
+
+def multi_agent() -> None:
+    """Seed 0 of `multi-agent`, runners moving +1 and scouts acting [0.5, -0.5] throughout."""
+    env = model.MultiAgent()
+    obs, infos = env.reset(seed=0)
+    print("multi-agent seed 0 reset:", plain(obs))
+    print("  infos:", infos)
+    live, t = list(obs), 0
+    scout_action = np.array([0.5, -0.5], np.float32)
+    while live:
+        actions = {a: np.int64(1) if a.startswith("runner") else scout_action for a in live}
+        _, rewards, terminated, truncated, _, live = env.step(actions)
+        t += 1
+        ended = [a for a in rewards if terminated[a] or truncated[a]]
+        print(f"  t={t}: reported {list(rewards)}, rewards {list(rewards.values())}, "
+              f"ended {ended}, live {live}")  # fmt: skip
 
 
 if __name__ == "__main__":
