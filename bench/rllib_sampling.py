@@ -103,7 +103,7 @@ def _table(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _plot(rows: list[dict[str, Any]], path: Path) -> None:
+def _plot(rows: list[dict[str, Any]], meta: dict[str, Any], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -128,7 +128,8 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
     ax.set_ylabel("env steps/s (sampling)")
     ax.set_xticks(list(RUNNERS))
     ax.set_ylim(bottom=0)
-    ax.set_title(f"RLlib PPO sampling, {os.cpu_count()} CPUs")
+    load = meta["load_before"].split()[0]
+    ax.set_title(f"RLlib PPO sampling, {meta['machine'].split(',')[0]}, load average {load}")
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -169,7 +170,7 @@ def main() -> int:
         json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n"
     )
     (args.out / "rllib-sampling.md").write_text(_table(rows, meta))
-    _plot(rows, args.out / "rllib-sampling.png")
+    _plot(rows, meta, args.out / "rllib-sampling.png")
     print(_table(rows, meta))
     return 0
 
