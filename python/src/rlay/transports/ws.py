@@ -295,8 +295,11 @@ class WsListener(Closable):
             unaccepted = self._pending.close()
         for connection in unaccepted:
             connection.close()
-        # shutdown() closes the listening socket at once, then waits for every
-        # connection it handed out to end: that wait runs in the background.
+        # The port is free when close() returns, however busy the machine is.
+        with contextlib.suppress(OSError):
+            self._server.socket.close()
+        # shutdown() wakes the accept loop, then waits for every connection it
+        # handed out to end: that wait runs in the background.
         threading.Thread(
             target=self._server.shutdown,
             kwargs={"close_connections": False},
