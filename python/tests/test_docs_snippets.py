@@ -20,6 +20,15 @@ Blocks that need something around them say so in HTML comments right before the 
         dials the address it is launched with (``RLAY_ADDRESS``, ``RLAY_TOKEN``) and hosts
         the env with ``rlay.dial``. What ``ServerEnv(launch=[...])`` starts.
 
+    <!-- snippet: game godot CartPole-v1 -->
+        A bare name (no slash) is put in a folder that goes first on PATH, for a block
+        that launches a program by name.
+
+    <!-- snippet: dialer CartPole-v1 ws://127.0.0.1:8765 [num_envs=4] [token=T] -->
+        The block listens there itself (a ServerEnv without ``launch``): an env side
+        (``rlay.dial``, in a thread) dials it once it listens. What a browser build or a
+        game started by hand does.
+
     <!-- snippet: agent tcp://127.0.0.1:7001 -->
         A ``ServerEnv`` listens where the page's env side dials, resets and steps the env
         once it has dialled in, then closes it. ``agent $RLAY_ADDRESS`` listens on a free
@@ -82,7 +91,7 @@ FIXTURE_TIMEOUT = 60.0
 
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>[^`\n]*)$")
 _DIRECTIVE = re.compile(r"^\s*<!--\s*snippet:\s*(?P<body>.*?)\s*-->\s*$")
-_KNOWN = {"host", "game", "agent", "interrupt", "address", "replace", "compile-only"}
+_KNOWN = {"host", "game", "dialer", "agent", "interrupt", "address", "replace", "compile-only"}
 
 
 @dataclass
@@ -145,7 +154,7 @@ def parse_blocks(page: Path) -> list[Block]:
 
 def _free_address(address: str, directory: str) -> str:
     scheme, _, rest = address.partition("://")
-    if scheme in {"tcp", "grpc"}:
+    if scheme in {"tcp", "grpc", "ws", "tls"}:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             return f"{scheme}://127.0.0.1:{probe.getsockname()[1]}"
@@ -211,6 +220,33 @@ class _Agent:
             raise AssertionError(f"the agent at {self.address} failed: {self.error!r}")
 
 
+class _Dialer:
+    """An env side that dials the block's listener (retrying until it listens)."""
+
+    def __init__(self, env_id: str, address: str, num_envs: int) -> None:
+        self.address = address
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._run, args=(env_id, num_envs), name="snippet-dialer", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, env_id: str, num_envs: int) -> None:
+        try:
+            backend = rlay.GymBackend(env_id, num_envs, calls={"time_scale": _set_time_scale})
+            rlay.dial(backend, self.address, retry_timeout=FIXTURE_TIMEOUT)
+        except BaseException as error:
+            self.error = error
+
+    def check(self) -> None:
+        # The page's cleanup closed the block's env: the session has ended.
+        self.thread.join(10.0)
+        if self.thread.is_alive():
+            raise AssertionError(f"the env dialling {self.address} never got a session")
+        if self.error is not None and not isinstance(self.error, rlay.ConnectionClosed):
+            raise AssertionError(f"the env dialling {self.address} failed: {self.error!r}")
+
+
 class PageRun:
     """The state of one page's run: namespace, address map and fixtures."""
 
@@ -220,6 +256,7 @@ class PageRun:
         self.addresses: dict[str, str] = {}
         self.hosts: list[rlay.Host] = []
         self.agents: list[_Agent] = []
+        self.dialers: list[_Dialer] = []
         self.compiled_only: list[str] = []
 
     def run(self, block: Block) -> None:
@@ -244,6 +281,9 @@ class PageRun:
                 path, env_id, *more = args
                 opts = _options(more)
                 program = Path(self.directory) / path
+                if "/" not in path:  # launched by name: found on PATH
+                    program = Path(self.directory) / "bin" / path
+                    os.environ["PATH"] = f"{program.parent}{os.pathsep}{os.environ['PATH']}"
                 program.parent.mkdir(parents=True, exist_ok=True)
                 program.write_text(
                     _GAME.format(
@@ -253,6 +293,13 @@ class PageRun:
                     )
                 )
                 program.chmod(program.stat().st_mode | stat.S_IXUSR)
+            elif word == "dialer":
+                env_id, address, *more = args
+                opts = _options(more)
+                self.addresses[address] = _free_address(address, self.directory)
+                self.dialers.append(
+                    _Dialer(env_id, self.addresses[address], int(opts.get("num_envs", 1)))
+                )
             elif word == "agent":
                 (address,) = args
                 agent = _Agent()
@@ -330,6 +377,8 @@ class PageRun:
             host.close()
         for agent in self.agents:
             agent.check()
+        for dialer in self.dialers:
+            dialer.check()
 
 
 def _page_params() -> Iterator[Any]:
@@ -360,6 +409,7 @@ def test_page_snippets_run(
     with tempfile.TemporaryDirectory(prefix="rlay-doc-", dir="/tmp") as directory:
         monkeypatch.chdir(directory)
         monkeypatch.setenv("RLAY_ADDRESS", "")
+        monkeypatch.setenv("PATH", os.environ["PATH"])  # a bare-name game goes first
         run = PageRun(directory)
         try:
             for block in blocks:
@@ -408,6 +458,7 @@ def test_fixtures_hold_blocks_to_their_directives(
     """Host, game and replace work; a block that breaks its directive fails the page."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RLAY_ADDRESS", "")
+    monkeypatch.setenv("PATH", os.environ["PATH"])  # a bare-name game goes first
     page = tmp_path / "page.md"
     run = _run_page(
         page,
