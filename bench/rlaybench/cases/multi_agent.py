@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from rlaybench import harness
+from rlaybench.cases.rlay_case import _remove_socket as remove_socket
 from rlaybench.payloads import Payload
 
 MODULE = "rlaybench.cases.multi_agent"
@@ -115,6 +116,7 @@ def driver(args: argparse.Namespace) -> None:
         if side is not None:
             side.proc.terminate()
             side.stop()
+        remove_socket(getattr(env, "address", ""))
     harness.emit(
         SYSTEM,
         args.mode,
