@@ -66,8 +66,8 @@ class Manifest:
 
 MANIFESTS = [
     Manifest("python/pyproject.toml", r'^version = "([^"]+)"'),
-    # What `rlay --version` says when run from a source tree that is not installed.
-    Manifest("python/src/rlay/_version.py", r'^    __version__ = "([^"]+)"'),
+    # What `rlay.__version__` and `rlay --version` say.
+    Manifest("python/src/rlay/_version.py", r'^__version__ = "([^"]+)"'),
     Manifest("csharp-unity/package.json", r'^  "version": "([^"]+)"'),
     Manifest("cpp-unreal/Rlay.uplugin", r'"VersionName": "([^"]+)"'),
     Manifest("godot/addons/rlay/plugin.cfg", r'^version="([^"]+)"'),

@@ -1,10 +1,10 @@
-"""The package version, read from the installed distribution's metadata."""
+"""The package version (tools/release/versions.py keeps it equal to the file VERSION).
+
+A constant rather than ``importlib.metadata.version("rlay")``: importing
+``importlib.metadata`` and scanning the installed distributions cost about 40 ms of
+every ``import rlay``.
+"""
 
 from __future__ import annotations
 
-from importlib import metadata
-
-try:
-    __version__: str = metadata.version("rlay")
-except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "1.0.0"
+__version__ = "1.0.0"

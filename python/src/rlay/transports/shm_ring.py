@@ -18,7 +18,7 @@ from collections.abc import Callable
 from time import monotonic, monotonic_ns
 
 from rlay.errors import ConnectionClosed, FrameTooLarge, ProtocolError, RlayError, Timeout
-from rlay.transports.base import FramedConnection, Payload, wait_limit
+from rlay.transports.base import Frame, FramedConnection, Payload, wait_limit
 from rlay.transports.sockets import DEFAULT_SEND_TIMEOUT
 from rlay.transports.spin import SPIN_CAP_NS, SpinBudget
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, check_frame_size
@@ -48,6 +48,7 @@ _SLEEP_FIRST_MS = 1.0
 _SLEEP_MAX_MS = 50.0
 _DRAIN_SIZE = 4096
 _JOIN_MAX = 4096  # payloads up to this are joined to their header and copied once
+_OWN_FRAME = 1 << 20  # frames above this are received into a bytearray of their own
 # A record length that means "continue at the ring's beginning".
 _REWIND = 0xFFFFFFFFFFFFFFFF
 _REWIND_AFTER = 64 * 1024  # an empty ring is rewound past this offset (or half the ring)
@@ -205,7 +206,7 @@ class ShmConnection(FramedConnection):
 
     # -- receiving ----------------------------------------------------------
 
-    def recv(self, timeout: float | None) -> bytes:
+    def recv(self, timeout: float | None) -> Frame:
         """Receive one frame within ``timeout`` seconds (``None``: wait forever).
 
         >>> connection.recv(timeout=5.0)  # doctest: +SKIP
@@ -228,7 +229,7 @@ class ShmConnection(FramedConnection):
             if self._closed:
                 self._release()
 
-    def _recv(self, timeout: float | None) -> bytes:
+    def _recv(self, timeout: float | None) -> Frame:
         if self._partial is not None:
             return self._recv_rest(self._partial, deadline_after(timeout), timeout)
         ctrl = self._ctrl
@@ -266,7 +267,14 @@ class ShmConnection(FramedConnection):
             return self._recv_rest(partial, deadline, timeout)
         start += _RECORD_SIZE
         end = pos + _RECORD_SIZE + size
-        if end <= self._cap:
+        if end <= self._cap and size > _OWN_FRAME:
+            # A large frame is copied once, into a bytearray that becomes the caller's
+            # frame (see Frame): slicing the map would copy it, and decoding again.
+            own = bytearray(size)
+            with memoryview(self._mm) as segment:
+                own[:] = segment[start : start + size]
+            data: Frame = own
+        elif end <= self._cap:
             data = self._mm[start : start + size]
         else:
             base = self._in_data
@@ -315,7 +323,7 @@ class ShmConnection(FramedConnection):
         (_, sent) = _RECORD.unpack_from(self._mm, self._in_data + (r & self._mask))
         self._spin.adapt(max(sent - started, 0))
 
-    def _recv_rest(self, partial: _Partial, deadline: float | None, timeout: float | None) -> bytes:
+    def _recv_rest(self, partial: _Partial, deadline: float | None, timeout: float | None) -> Frame:
         """Collect a record larger than what the ring holds at once, piece by piece.
 
         The progress lives in ``partial``, so a timeout leaves the stream intact.
@@ -350,9 +358,8 @@ class ShmConnection(FramedConnection):
                 partial.received += count
                 self._consume(count)
         self._partial = None
-        data = bytes(partial.buffer)
         partial.view.release()
-        return data
+        return partial.buffer  # the caller's own (see Frame): no copy
 
     # -- sending ------------------------------------------------------------
 
