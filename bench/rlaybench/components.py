@@ -99,11 +99,45 @@ def pieces(payload_name: str) -> list[tuple[str, str, Callable[[], object]]]:
         values.fill_batch(msg.step.actions, act_space, batch_action, n)
         return msg
 
+    codec = env._session._codec  # the hand-built step frames (None: other spaces)
     out: list[tuple[str, str, Callable[[], object]]] = []
+    if codec is not None:
+        if payload.batched:
+            out.append(
+                ("agent", "build the request (StepCodec)", lambda: codec.encode_request(action))
+            )
+
+            def read_reply() -> object:
+                fast = codec.decode_reply(reply_wire)
+                return codec.observations(fast), codec.columns(fast)
+
+        else:
+            out.append(
+                (
+                    "agent",
+                    "build the request (StepCodec, one env)",
+                    lambda: codec.encode_request_one(action),
+                )
+            )
+
+            def read_reply() -> object:
+                return codec.single(codec.decode_reply(reply_wire))
+
+        out += [
+            ("agent", "read the reply (StepCodec)", read_reply),
+            ("env", "read the request (StepCodec)", lambda: codec.decode_request(request_wire)),
+            (
+                "env",
+                "backend step (GymBackend/vector backend + echo env)",
+                lambda: backend.step(codec.decode_request(request_wire)),
+            ),
+            ("env", "build the reply (StepCodec)", lambda: codec.encode_reply(*result)),
+        ]
+    # The generic path (protobuf messages, space-directed codecs), which other spaces take.
     if not payload.batched:
         out.append(
             (
-                "agent",
+                "agent, generic",
                 "ClientEnv wrapper: action to batch of one",
                 lambda: agent_session.batch_of_one(act_space, action),
             )
@@ -111,42 +145,37 @@ def pieces(payload_name: str) -> list[tuple[str, str, Callable[[], object]]]:
         obs_batch = values.decode_batch(obs_space, reply.step.observations, n)
         out.append(
             (
-                "agent",
+                "agent, generic",
                 "ClientEnv wrapper: first of the obs batch",
                 lambda: agent_session.first_of_batch(obs_space, obs_batch),
             )
         )
     out += [
-        ("agent", "fill the actions (fill_batch)", fill_request),
-        ("agent", "serialize the request", lambda: request.SerializeToString()),
+        ("agent, generic", "fill the actions (fill_batch)", fill_request),
+        ("agent, generic", "serialize the request", lambda: request.SerializeToString()),
         (
-            "agent",
+            "agent, generic",
             "parse the reply (fresh message)",
             lambda: session_pb2.SessionResponse.FromString(reply_wire),
         ),
         (
-            "agent",
+            "agent, generic",
             "decode the observations (decode_batch)",
             lambda: values.decode_batch(obs_space, reply.step.observations, n),
         ),
-        ("agent", "decode rewards/terminated/truncated", read_columns),
+        ("agent, generic", "decode rewards/terminated/truncated", read_columns),
         (
-            "env",
+            "env, generic",
             "parse the request (fresh message)",
             lambda: session_pb2.SessionRequest.FromString(request_wire),
         ),
         (
-            "env",
+            "env, generic",
             "decode the actions (decode_batch)",
             lambda: values.decode_batch(act_space, request.step.actions, n),
         ),
-        (
-            "env",
-            "backend step (GymBackend/vector backend + echo env)",
-            lambda: backend.step(values.decode_batch(act_space, request.step.actions, n)),
-        ),
-        ("env", "fill the reply (observations + 3 columns)", fill_reply),
-        ("env", "serialize the reply", lambda: built.SerializeToString()),
+        ("env, generic", "fill the reply (observations + 3 columns)", fill_reply),
+        ("env, generic", "serialize the reply", lambda: built.SerializeToString()),
     ]
     return out
 
@@ -162,10 +191,10 @@ def report(payload_name: str) -> str:
         try:
             us = _time(fn)
         except (AttributeError, TypeError) as error:
-            lines.append(f"  {side:5s} {name:55s}  missing ({error})")
+            lines.append(f"  {side:14s} {name:52s}  missing ({error})")
             continue
         totals[side] = totals.get(side, 0.0) + us
-        lines.append(f"  {side:5s} {name:55s} {us:9.2f} µs")
+        lines.append(f"  {side:14s} {name:52s} {us:9.2f} µs")
     for side, total in totals.items():
-        lines.append(f"  {side:5s} {'sum':55s} {total:9.2f} µs")
+        lines.append(f"  {side:14s} {'sum':52s} {total:9.2f} µs")
     return "\n".join(lines)
