@@ -148,3 +148,16 @@ TEST(SpaceValues, TextCountsCharactersNotBytes)
     EXPECT_FALSE(rlay::CheckElement(Space, rlay::StringValue("aaa"), "x").Ok());
     EXPECT_FALSE(rlay::CheckElement(Space, rlay::StringValue("b"), "x").Ok());
 }
+
+TEST(SpaceValues, HugeEmptyBatchesAreRefusedBeforeAllocating)
+{
+    // [2^30, 0] holds no bytes, so its size checks out; the element count must not.
+    rlay::v1::Space Space = rlay::BoxSpace(Dtype::Float32, -1, 1, {0});
+    rlay::v1::Value Batch = rlay::TensorValue(rlay::MakeTensorOfBytes(Dtype::Float32, {}, {int64_t(1) << 30, 0}));
+    std::vector<rlay::v1::Value> Out;
+    rlay::Status Result = rlay::Unbatch(Space, Batch, size_t(1) << 30, Out);
+    EXPECT_EQ(Result.Code, rlay::v1::ErrorCode::InvalidArgument);
+    EXPECT_NE(Result.Message.find("exceed the limit"), std::string::npos) << Result.Message;
+    rlay::v1::Space Sequence = rlay::SequenceSpace(Space, true);
+    EXPECT_FALSE(rlay::CheckElement(Sequence, Batch, "obs").Ok());
+}

@@ -180,9 +180,17 @@ Status BatchLength(const v1::Space& Space, const v1::Value& Batch, const std::st
 
 Status CheckGraph(const v1::GraphSpace& Graph, const v1::GraphValue& G, const std::string& Path);
 
+/// More elements than this in one batch or sequence are refused before anything is allocated
+/// (a shape such as [2^40, 0] is valid bytes-wise: a hostile frame must not exhaust memory).
+constexpr size_t MaxBatchElements = size_t(1) << 20;
+
 Status UnbatchUnchecked(const v1::Space& Space, const v1::Value& Batch, size_t N, std::vector<v1::Value>& Out,
                         const std::string& Path)
 {
+    if (N > MaxBatchElements) {
+        return Status::Invalid(Path + ": " + std::to_string(N) + " elements exceed the limit of " +
+                               std::to_string(MaxBatchElements));
+    }
     Out.assign(N, v1::Value());
     if (IsTensorSpace(Space) || Space.has_discrete()) {
         bool bDiscrete = Space.has_discrete();
