@@ -59,6 +59,7 @@ nox.options.sessions = [
     "tests",
     "sb3",
     "csharp",
+    "cpp",
     "conformance",
     "godot",
     "fuzz",
