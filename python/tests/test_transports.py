@@ -623,38 +623,6 @@ def test_timeout_in_the_middle_of_a_frame_keeps_the_stream(
         peer.close()
 
 
-def test_stream_spin_adapts_to_the_peer(opened: Opened, stream_kind: str) -> None:
-    """Replies within the cap keep the receiver polling; slow ones make it sleep at once,
-    and a frame that arrives while it polls or after it slept is the same frame."""
-    listener = opened.listen(stream_kind)
-    peer = raw_peer(listener)
-    try:
-        env = opened.accept(listener)
-        assert isinstance(env, StreamConnection)
-        env._spin_allowed = True  # the peer is this process; poll anyway to test it
-        for index in range(8):
-            frame = f"quick {index}".encode()
-            peer.sendall(encode_frame(frame))
-            assert env.recv(timeout=WAIT) == frame
-        assert env._spin.ns >= SPIN_FLOOR_NS
-        for index in range(12):
-            frame = f"slow {index}".encode()
-            timer = threading.Timer(0.01, peer.sendall, args=(encode_frame(frame),))
-            timer.start()
-            assert env.recv(timeout=WAIT) == frame
-            timer.join()
-        assert env._spin.ns < SPIN_CAP_NS // 10
-    finally:
-        peer.close()
-
-
-def test_stream_spin_is_off_for_a_peer_in_this_process(opened: Opened) -> None:
-    pair = opened.pair("unix")
-    for connection in (pair.agent, pair.env):
-        assert isinstance(connection, StreamConnection)
-        assert not connection._spin_allowed
-
-
 def test_spin_budget_bounds() -> None:
     budget = SpinBudget()
     for _ in range(50):

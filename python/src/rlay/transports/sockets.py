@@ -24,7 +24,7 @@ import stat
 import struct
 import sys
 import threading
-from time import monotonic, monotonic_ns
+from time import monotonic
 
 from rlay.address import Address
 from rlay.errors import (
@@ -37,7 +37,6 @@ from rlay.errors import (
     Unreachable,
 )
 from rlay.transports.base import Closable, Frame, FramedConnection, Payload, wait_limit
-from rlay.transports.spin import SpinBudget
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, HEADER, check_frame_size
 
 __all__ = [
@@ -82,8 +81,6 @@ _TIMEVAL = struct.Struct("@ll")
 _HAS_SENDMSG = hasattr(socket.socket, "sendmsg")
 _MSG_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 _UNSET = -2.0  # a timeout value no caller can have asked for
-# Waits up to this long (s) after a spin are armed with exactly the time left.
-_RESPIN_EXACT = 1.0
 
 
 def set_send_timeout(sock: socket.socket, timeout: float | None) -> None:
@@ -94,22 +91,6 @@ def set_send_timeout(sock: socket.socket, timeout: float | None) -> None:
     if _KERNEL_TIMEOUTS:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(timeout))
-
-
-# sched_yield releases the GIL and lets a runnable process on this CPU run.
-_yield = getattr(os, "sched_yield", lambda: None)
-_PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
-
-
-def _peer_pid(sock: socket.socket) -> int:
-    """The peer's process id on a Unix socket (Linux), else -1."""
-    option = getattr(socket, "SO_PEERCRED", None)
-    if option is None or sock.family != getattr(socket, "AF_UNIX", None):
-        return -1
-    try:
-        return int(_PEERCRED.unpack(sock.getsockopt(socket.SOL_SOCKET, option, _PEERCRED.size))[0])
-    except OSError:
-        return -1
 
 
 def _timeval(timeout: float | None) -> bytes:
@@ -147,10 +128,6 @@ class StreamConnection(FramedConnection):
         # frame), every later call raises this again.
         self._failure: RlayError | None = None
         self._kernel_timeouts = _KERNEL_TIMEOUTS
-        # Spin before sleeping (see rlay.transports.spin), unless the peer is this very
-        # process: polling would only keep the other thread from the GIL.
-        self._spin = SpinBudget()
-        self._spin_allowed = bool(_MSG_DONTWAIT) and _peer_pid(sock) != os.getpid()
         self._timeout: float | None = _UNSET  # the timeout the socket has now
         sock.settimeout(None)
         self._send_timeout: float | None = None
@@ -208,16 +185,8 @@ class StreamConnection(FramedConnection):
 
     def _recv_more(self, timeout: float | None, size: int) -> Frame:
         timeout = wait_limit(timeout)
-        started = monotonic_ns()
-        deadline = None if timeout is None else started / 1e9 + timeout
+        deadline = None if timeout is None else monotonic() + timeout
         first = True
-        if size < 0 and self._spin_allowed and self._spin.ns:
-            if self._spin_read(started, deadline):
-                size = self._buffered_frame_size()
-            elif timeout is not None and timeout <= _RESPIN_EXACT:
-                # A short wait counts the time spun; a long one keeps the socket's
-                # timeout as it is (no system call) and may end a spin budget late.
-                first = False
         while size < 0:
             self._read(timeout, deadline, first)
             first = False
@@ -232,34 +201,7 @@ class StreamConnection(FramedConnection):
                 self._read(timeout, deadline, first)
                 first = False
             frame = self._take(size)
-        self._spin.adapt(monotonic_ns() - started)
         return frame
-
-    def _spin_read(self, started: int, deadline: float | None) -> bool:
-        """Poll for bytes for the spin budget; True when some arrived.
-
-        Errors and end of file are left to the blocking read that follows.
-        """
-        end = started + self._spin.ns
-        if deadline is not None:
-            end = min(end, int(deadline * 1e9))
-        sock = self._sock
-        view = self._view[self._end :]
-        while True:
-            try:
-                count = sock.recv_into(view, 0, _MSG_DONTWAIT)
-            except BlockingIOError:
-                if monotonic_ns() >= end:
-                    return False
-                # A peer waiting for this CPU (or for the GIL) runs now.
-                _yield()
-                continue
-            except OSError:
-                return False
-            if count == 0:
-                return False
-            self._end += count
-            return True
 
     def _recv_own(
         self, size: int, timeout: float | None, deadline: float | None, first: bool
