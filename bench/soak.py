@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--direction", choices=["both", "ClientEnv", "ServerEnv"], default="both")
     parser.add_argument(
         "--max-seconds",
         type=float,
@@ -165,8 +166,15 @@ def main(argv: list[str] | None = None) -> int:
         "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
         "runs": {},
     }
+    previous = args.out / "soak.json"
+    if args.direction != "both" and previous.exists():
+        # Re-run one direction; keep the other's recorded run.
+        results["runs"] = json.loads(previous.read_text())["runs"]
+    directions = (("ClientEnv", client_direction), ("ServerEnv", server_direction))
     with tempfile.TemporaryDirectory(prefix="rlay-soak-", dir="/tmp") as directory:
-        for name, run in (("ClientEnv", client_direction), ("ServerEnv", server_direction)):
+        for name, run in directions:
+            if args.direction not in ("both", name):
+                continue
             print(f"soak: {name}, {args.steps} steps ...", flush=True)
             results["runs"][name] = run(directory, args.steps, args.samples, args.max_seconds)
     args.out.mkdir(parents=True, exist_ok=True)
