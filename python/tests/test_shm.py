@@ -125,7 +125,10 @@ def reaped(process: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]
 
 
 def shm_names() -> set[str]:
-    return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+    """Our segment files in /dev/shm (other programs' segments come and go meanwhile)."""
+    if not os.path.isdir("/dev/shm"):
+        return set()
+    return {name for name in os.listdir("/dev/shm") if name.startswith("rlay-shm")}
 
 
 def mapped_segments() -> int:
