@@ -159,8 +159,4 @@ class ParallelServerEnv(_Listening, RemoteParallelEnv):
 
     def close(self) -> None:
         """Say goodbye, then end the launched program (grace period, terminate, kill)."""
-        self._lazy_attach = None
-        try:
-            super().close()
-        finally:
-            self._shutdown(self._close_grace)
+        self._close_then_shutdown(super().close)

@@ -13,10 +13,11 @@ Without ``launch``, start the program yourself and give it ``env.address``; pass
 
 from __future__ import annotations
 
+import functools
 import logging
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gymnasium.envs.registration import EnvSpec
@@ -214,6 +215,15 @@ class _Listening(_AgentCore):
             if died is not None:
                 raise died from error
 
+    def _close_then_shutdown(self, say_goodbye: Callable[[], None]) -> None:
+        """Close the session with ``say_goodbye``, then end the launched program (grace
+        period, terminate, kill) even if the goodbye failed."""
+        self._lazy_attach = None
+        try:
+            say_goodbye()
+        finally:
+            self._shutdown(self._close_grace)
+
     def _shutdown(self, grace: float) -> None:
         self._close_listener()
         if self._launcher is not None:
@@ -252,11 +262,7 @@ class ServerEnv(_Listening, RemoteEnv):
 
     def close(self) -> None:
         """Say goodbye, then end the launched program (grace period, terminate, kill)."""
-        self._lazy_attach = None
-        try:
-            super().close()
-        finally:
-            self._shutdown(self._close_grace)
+        self._close_then_shutdown(super().close)
 
 
 class ServerVectorEnv(_Listening, RemoteVectorEnv):
@@ -270,8 +276,4 @@ class ServerVectorEnv(_Listening, RemoteVectorEnv):
 
     def close_extras(self, **kwargs: Any) -> None:
         """Say goodbye, then end the launched program."""
-        self._lazy_attach = None
-        try:
-            super().close_extras(**kwargs)
-        finally:
-            self._shutdown(self._close_grace)
+        self._close_then_shutdown(functools.partial(super().close_extras, **kwargs))
