@@ -76,7 +76,7 @@ class RawWs(Raw):
     def __init__(self, sock: socket.socket, *, client: bool, leftover: bytes = b"") -> None:
         super().__init__(sock)
         self.client = client  # a client masks what it sends
-        self.incoming = bytearray(leftover)  # raw WebSocket bytes not parsed yet
+        self.buffer = bytearray(leftover)  # raw WebSocket bytes not parsed yet (Raw._fill)
         self.pending = b""  # stream-form bytes not sent yet (an incomplete prefix)
         self.claimed = 0  # payload bytes still owed to a frame header already sent
         self.mask = b""
@@ -142,50 +142,31 @@ class RawWs(Raw):
 
     # -- receiving: WebSocket frames -> frames -----------------------------------------
 
-    def _need(self, size: int, deadline: float) -> bool:
-        while len(self.incoming) < size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(
-                    f"no complete frame within the timeout ({len(self.incoming)} bytes)"
-                )
-            ready, _, _ = select.select([self.sock], [], [], remaining)
-            if not ready:
-                continue
-            try:
-                chunk = self.sock.recv(1 << 20)
-            except (ConnectionResetError, BrokenPipeError):
-                chunk = b""
-            if not chunk:
-                return False
-            self.incoming += chunk
-        return True
-
     def _frame(self, deadline: float) -> tuple[int, bool, bytes] | None:
         """(opcode, final, payload) of the next WebSocket frame; None at the end."""
-        if self.peer_closed or not self._need(2, deadline):
+        if self.peer_closed or not self._fill(2, deadline):
             return None
-        first, second = self.incoming[0], self.incoming[1]
+        first, second = self.buffer[0], self.buffer[1]
         size, offset = second & 0x7F, 2
         if size == 126:
-            if not self._need(4, deadline):
+            if not self._fill(4, deadline):
                 return None
-            (size,) = struct.unpack_from("!H", self.incoming, 2)
+            (size,) = struct.unpack_from("!H", self.buffer, 2)
             offset = 4
         elif size == 127:
-            if not self._need(10, deadline):
+            if not self._fill(10, deadline):
                 return None
-            (size,) = struct.unpack_from("!Q", self.incoming, 2)
+            (size,) = struct.unpack_from("!Q", self.buffer, 2)
             offset = 10
         mask = b""
         if second & 0x80:
-            if not self._need(offset + 4, deadline):
+            if not self._fill(offset + 4, deadline):
                 return None
-            mask, offset = bytes(self.incoming[offset : offset + 4]), offset + 4
-        if not self._need(offset + size, deadline):
+            mask, offset = bytes(self.buffer[offset : offset + 4]), offset + 4
+        if not self._fill(offset + size, deadline):
             return None
-        payload = bytes(self.incoming[offset : offset + size])
-        del self.incoming[: offset + size]
+        payload = bytes(self.buffer[offset : offset + size])
+        del self.buffer[: offset + size]
         if mask:
             payload = _masked(payload, bytes(mask))
         return first & 0x0F, bool(first & 0x80), payload
