@@ -2,7 +2,7 @@
 
     python godot/harness/sample.py check             # its dynamics against Gymnasium's CartPole-v1
     python godot/harness/sample.py speed --steps 5000
-    python godot/harness/sample.py train --timesteps 20000   # Stable-Baselines3 PPO
+    python godot/harness/sample.py train --timesteps 30000 --seeds 0 1 2  # SB3 PPO
 
 Python listens (``rlay.ServerEnv("ws://127.0.0.1:0")``); the engine page opens with
 ``?rlay_address=ws://...&rlay_train=1`` (the training page shell: no
@@ -106,35 +106,66 @@ def speed(steps: int) -> int:
     return 0
 
 
-def _greedy_lengths(model: Any, env: Any, episodes: int = 5) -> list[int]:
-    lengths = []
+def _mean_returns(model: Any, env: Any, deterministic: bool, episodes: int = 10) -> float:
+    """Mean episode return over ``episodes`` episodes seeded 100, 101, ..."""
+    returns = []
     for episode in range(episodes):
         obs, _ = env.reset(seed=100 + episode)
-        done, length = False, 0
+        done, total = False, 0.0
         while not done:
-            action, _ = model.predict(obs, deterministic=True)
-            obs, _, terminated, truncated, _ = env.step(int(action))
-            done, length = terminated or truncated, length + 1
-        lengths.append(length)
-    return lengths
+            action, _ = model.predict(obs, deterministic=deterministic)
+            obs, reward, terminated, truncated, _ = env.step(int(action))
+            done, total = terminated or truncated, total + float(reward)
+        returns.append(total)
+    return sum(returns) / len(returns)
 
 
-def train(timesteps: int) -> int:
-    """SB3 PPO, unmodified, through ServerEnv over ws://; greedy episode lengths before/after."""
+def train(timesteps: int, seeds: list[int]) -> int:
+    """SB3 PPO, unmodified, through ServerEnv over ws://, once per seed.
+
+    Learning is judged by the mean return of 10 episodes (seeds 100-109) of the
+    policy before and after training, sampled (stochastic) and greedy
+    (deterministic); the run fails unless, for every training seed, the trained
+    policy's sampled return is at least twice the untrained one's and its greedy
+    return at least 400 (CartPole-v1's own "solved" mark is 475 over 100 episodes).
+    The rollout ep_rew_mean of each PPO iteration is printed as the learning curve.
+    """
     from stable_baselines3 import PPO
+    from stable_baselines3.common.callbacks import BaseCallback
 
+    class Curve(BaseCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.points: list[tuple[int, float]] = []
+
+        def _on_step(self) -> bool:
+            return True
+
+        def _on_rollout_end(self) -> None:
+            episodes = self.model.ep_info_buffer
+            if episodes:
+                mean = sum(e["r"] for e in episodes) / len(episodes)
+                self.points.append((self.num_timesteps, mean))
+
+    ok = True
     with sample_env(time_scale=400.0) as env:
-        model = PPO("MlpPolicy", env, n_steps=256, batch_size=64, seed=0, verbose=0)
-        before = _greedy_lengths(model, env)
-        started = time.perf_counter()
-        model.learn(total_timesteps=timesteps)
-        elapsed = time.perf_counter() - started
-        after = _greedy_lengths(model, env)
-    print(
-        f"PPO {timesteps} steps in {elapsed:.0f} s; greedy episode lengths before {before}, "
-        f"after {after}"
-    )
-    return 0 if sum(after) > sum(before) else 1
+        for seed in seeds:
+            model = PPO("MlpPolicy", env, n_steps=512, batch_size=64, seed=seed, verbose=0)
+            before = (_mean_returns(model, env, False), _mean_returns(model, env, True))
+            curve = Curve()
+            started = time.perf_counter()
+            model.learn(total_timesteps=timesteps, callback=curve)
+            elapsed = time.perf_counter() - started
+            after = (_mean_returns(model, env, False), _mean_returns(model, env, True))
+            shown = curve.points[:: max(1, len(curve.points) // 10)] + curve.points[-1:]
+            print(
+                f"seed {seed}: PPO {timesteps} steps in {elapsed:.0f} s; mean return of 10 "
+                f"episodes, sampled {before[0]:.1f} -> {after[0]:.1f}, greedy "
+                f"{before[1]:.1f} -> {after[1]:.1f}; rollout ep_rew_mean: "
+                + ", ".join(f"{steps}: {mean:.0f}" for steps, mean in shown)
+            )
+            ok = ok and after[0] >= 2 * before[0] and after[1] >= 400
+    return 0 if ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,13 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     speed_parser = sub.add_parser("speed")
     speed_parser.add_argument("--steps", type=int, default=5000)
     train_parser = sub.add_parser("train")
-    train_parser.add_argument("--timesteps", type=int, default=20000)
+    train_parser.add_argument("--timesteps", type=int, default=30000)
+    train_parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args(argv)
     if args.command == "check":
         return check()
     if args.command == "speed":
         return speed(args.steps)
-    return train(args.timesteps)
+    return train(args.timesteps, args.seeds)
 
 
 if __name__ == "__main__":

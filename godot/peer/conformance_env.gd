@@ -31,11 +31,16 @@ func spec_for(
 	if autoreset != 0:
 		spec.autoreset_mode = autoreset
 	spec.max_episode_steps = max_steps
-	spec.metadata = Values.map(
-		["suite", "env", "version"],
-		[Values.string("rlay-conformance"), Values.string(name), Values.integer(1)]
-	)
+	spec.metadata = metadata(name)
 	return spec
+
+
+## The metadata every conformance environment declares.
+static func metadata(env_name: String) -> V1.Value:
+	return Values.map(
+		["suite", "env", "version"],
+		[Values.string("rlay-conformance"), Values.string(env_name), Values.integer(1)]
+	)
 
 
 ## A new episode of sub-environment i: the key moves on, t and the digest restart.

@@ -9,6 +9,7 @@ const Large = preload("res://peer/env_large.gd")
 const Batched = preload("res://peer/env_batched.gd")
 const SpacesEnv = preload("res://peer/env_spaces.gd")
 const Bench = preload("res://peer/env_bench.gd")
+const MultiAgent = preload("res://peer/env_multi_agent.gd")
 
 const NAMES := [
 	"spaces",
@@ -19,6 +20,7 @@ const NAMES := [
 	"batched-next-step",
 	"batched-same-step",
 	"batched-disabled",
+	"multi-agent",
 ]
 
 
@@ -41,6 +43,8 @@ static func create(name: String) -> RefCounted:
 			return Batched.new(name, V1.AutoresetMode.AUTORESET_MODE_SAME_STEP)
 		"batched-disabled":
 			return Batched.new(name, V1.AutoresetMode.AUTORESET_MODE_DISABLED)
+		"multi-agent":
+			return MultiAgent.new()
 		"bench-cartpole", "bench-image":  # the benchmark's echo env, not a conformance env
 			return Bench.new(name)
 	return null

@@ -10,6 +10,7 @@ const SCRIPTS: Array[String] = [
 	"res://tests/test_proto_wire.gd",
 	"res://tests/test_vectors.gd",
 	"res://tests/test_scripts_load.gd",
+	"res://tests/test_agent_session.gd",
 ]
 
 

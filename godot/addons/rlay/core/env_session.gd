@@ -5,7 +5,11 @@
 ## and [member end_message] say how). The rules are the other bindings': hello
 ## first (version, token, render mode checked), then one reply per request;
 ## an env error or a bad action is answered with an Error and the session goes
-## on; a malformed frame, a second hello or an oversized frame ends it.
+## on; a malformed frame, a second hello or an oversized frame ends it. An env
+## whose EnvSpec lists agents is multi-agent (protocol 1.1; it extends
+## multi_agent_environment.gd): an agent side whose hello lacks the capability
+## "multi_agent" is refused with ERROR_CODE_CAPABILITY_REQUIRED, and resets and
+## steps go through the AgentSession's rules.
 ##
 ## [codeblock]
 ## var session := EnvSession.new(link, my_env, token)
@@ -21,9 +25,12 @@ const Spaces = preload("res://addons/rlay/core/spaces.gd")
 const Tensors = preload("res://addons/rlay/core/tensors.gd")
 const Values = preload("res://addons/rlay/core/values.gd")
 const EnvBase = preload("res://addons/rlay/core/environment.gd")
+const MultiAgentEnv = preload("res://addons/rlay/core/multi_agent_environment.gd")
+const AgentSession = preload("res://addons/rlay/core/agent_session.gd")
 
 const PROTOCOL_MAJOR := 1
-const PROTOCOL_MINOR := 0
+## 1.1: multi-agent envs (a single-agent env speaks exactly 1.0 whatever the minor).
+const PROTOCOL_MINOR := 1
 const IMPLEMENTATION := "rlay-gdscript"
 const IMPLEMENTATION_VERSION := "1.0.0"
 const CAPABILITIES := ["render", "call"]
@@ -36,9 +43,13 @@ var end: End = End.RUNNING
 var end_message := ""
 ## What the env declared in open(); null before the handshake.
 var spec: V1.EnvSpec
+## The multi-agent rules when the env declares agents; null for a single-agent env.
+var agents: AgentSession
 
 var _link: Link
 var _env: EnvBase
+# The same env seen as a multi-agent env (null for a single-agent one).
+var _multi: MultiAgentEnv
 var _token := ""
 var _opened := false
 var _has_reset := false
@@ -105,7 +116,9 @@ func complete() -> void:
 	var kind := _pending_kind
 	_pending = null
 	var response := V1.SessionResponse.new()
-	if kind == V1.SessionRequest.KIND_RESET:
+	if agents != null:
+		_reply_agents(kind, response)
+	elif kind == V1.SessionRequest.KIND_RESET:
 		_reply_reset(result, response)
 	else:
 		_reply_step(result, response)
@@ -145,6 +158,7 @@ func _fatal(code: int, message: String) -> void:
 		in [
 			V1.ErrorCode.ERROR_CODE_VERSION_MISMATCH,
 			V1.ErrorCode.ERROR_CODE_UNAUTHENTICATED,
+			V1.ErrorCode.ERROR_CODE_CAPABILITY_REQUIRED,
 			V1.ErrorCode.ERROR_CODE_INVALID_ARGUMENT,
 			V1.ErrorCode.ERROR_CODE_ENV,
 		]
@@ -251,6 +265,32 @@ func _handshake(request: V1.SessionRequest) -> void:
 		var code: int = _env.error_code if _env.error_code != 0 else V1.ErrorCode.ERROR_CODE_ENV
 		_fatal(code, "could not open the env: " + _env.error_message)
 		return
+	var problem := ""
+	if AgentSession.is_multi_agent(opened):
+		if not _env is MultiAgentEnv:
+			problem = "the EnvSpec declares agents but the env does not extend multi_agent_environment.gd"
+		else:
+			_multi = _env as MultiAgentEnv
+			agents = AgentSession.new(opened)
+			problem = agents.spec_problem
+	elif opened.observation_space == null or opened.action_space == null:
+		problem = "the EnvSpec needs an observation and an action space"
+	if problem:
+		_fatal(V1.ErrorCode.ERROR_CODE_ENV, "could not open the env: " + problem)
+		return
+	if agents != null and AgentSession.CAPABILITY not in hello.capabilities:
+		# After the version and token checks, as the contract orders them.
+		_fatal(
+			V1.ErrorCode.ERROR_CODE_CAPABILITY_REQUIRED,
+			(
+				(
+					"the env '%s' is multi-agent: the agent side must list the capability '%s'"
+					% [opened.env_id, AgentSession.CAPABILITY]
+				)
+				+ " (protocol 1.1); connect with a multi-agent client"
+			)
+		)
+		return
 	spec = opened
 	if spec.num_envs == 0:
 		spec.num_envs = 1
@@ -262,6 +302,8 @@ func _handshake(request: V1.SessionRequest) -> void:
 	reply.implementation = IMPLEMENTATION
 	reply.implementation_version = IMPLEMENTATION_VERSION
 	reply.capabilities = PackedStringArray(CAPABILITIES)
+	if agents != null:
+		reply.capabilities.append(AgentSession.CAPABILITY)
 	reply.env_spec = spec
 	var response := V1.SessionResponse.new()
 	response.set_hello(reply)
@@ -294,6 +336,11 @@ func _on_reset(reset: V1.ResetRequest, response: V1.SessionResponse) -> String:
 		if reset.mask.size() != _num_envs:
 			return "mask: expected %d entries, got %d" % [_num_envs, reset.mask.size()]
 		args.mask = reset.mask
+	if agents != null:
+		_env.deferred = false
+		agents.reset(_multi, args.seed_of(0), args.options)
+		_defer_or_reply_agents(V1.SessionRequest.KIND_RESET, response)
+		return ""
 	var result := EnvBase.ResetResult.new(_num_envs)
 	_env.deferred = false
 	_env.reset(args, result)
@@ -312,7 +359,7 @@ func _reply_reset(result: EnvBase.ResetResult, response: V1.SessionResponse) -> 
 	reply.observations = _batch(result.observations)
 	if reply.observations == null:
 		return
-	_add_infos(reply.infos, result.infos)
+	Values.add_infos(reply.infos, result.infos)
 	_has_reset = true
 	response.set_reset(reply)
 
@@ -321,6 +368,8 @@ func _on_step(step: V1.StepRequest, response: V1.SessionResponse) -> String:
 	if not _has_reset:
 		_env.fail("step before the first reset", V1.ErrorCode.ERROR_CODE_FAILED_PRECONDITION)
 		return ""
+	if agents != null:
+		return _on_agents_step(step, response)
 	var actions: Variant = Spaces.unbatch(spec.action_space, step.actions, _num_envs, "actions")
 	if actions is String:
 		return actions
@@ -345,7 +394,7 @@ func _reply_step(result: EnvBase.StepResult, response: V1.SessionResponse) -> vo
 	reply.rewards = Tensors.from_float64(result.rewards, [_num_envs])
 	reply.terminated = Tensors.from_bools(result.terminated, [_num_envs])
 	reply.truncated = Tensors.from_bools(result.truncated, [_num_envs])
-	_add_infos(reply.infos, result.infos)
+	Values.add_infos(reply.infos, result.infos)
 	for final in result.finals:
 		reply.finals.append(final)
 	response.set_step(reply)
@@ -360,12 +409,30 @@ func _batch(observations: Array) -> V1.Value:
 	return Spaces.batch(spec.observation_space, observations)
 
 
-## An empty list means "every info is empty": the common case costs nothing.
-static func _add_infos(target: Array[V1.Value], infos: Array) -> void:
-	var any := false
-	for info in infos:
-		any = any or not Values.is_empty_info(info)
-	if not any:
+func _on_agents_step(step: V1.StepRequest, response: V1.SessionResponse) -> String:
+	_env.deferred = false
+	var problem := agents.step(_multi, step)
+	if problem or _env.error_code != 0:
+		return problem
+	_defer_or_reply_agents(V1.SessionRequest.KIND_STEP, response)
+	return ""
+
+
+func _defer_or_reply_agents(kind: int, response: V1.SessionResponse) -> void:
+	if _env.deferred and _env.error_code == 0:
+		_pending = agents  # any non-null marker: the reports live in the AgentSession
+		_pending_kind = kind
 		return
-	for info in infos:
-		target.append(info if info != null else Values.empty_map())
+	_reply_agents(kind, response)
+
+
+func _reply_agents(kind: int, response: V1.SessionResponse) -> void:
+	if kind == V1.SessionRequest.KIND_RESET:
+		var reset_reply := agents.reset_reply(_multi)
+		if reset_reply != null:
+			_has_reset = true
+			response.set_reset(reset_reply)
+	else:
+		var step_reply := agents.step_reply(_multi)
+		if step_reply != null:
+			response.set_step(step_reply)

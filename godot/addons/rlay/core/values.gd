@@ -123,3 +123,16 @@ static func is_empty_info(value: V1.Value) -> bool:
 	if value == null or value.kind_case == V1.Value.KIND_NOT_SET:
 		return true
 	return value.kind_case == V1.Value.KIND_MAP_VALUE and value.map_value.entries.is_empty()
+
+
+## Append one info per element to target (null counts as empty), or nothing when
+## every info is empty: an empty list means "every info is empty", so the common
+## case costs nothing.
+static func add_infos(target: Array[V1.Value], infos: Array) -> void:
+	var any := false
+	for info in infos:
+		any = any or not is_empty_info(info)
+	if not any:
+		return
+	for info in infos:
+		target.append(info if info != null else empty_map())
