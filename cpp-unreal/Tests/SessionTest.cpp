@@ -2,6 +2,7 @@
 // connections that must not block others, a taken port, a dialler that retries.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 #include <unistd.h>
 
@@ -56,13 +57,16 @@ struct FAgent {
         EXPECT_EQ(Receive(Response), rlay::EIo::Ok);
         return Response;
     }
-    rlay::v1::SessionResponse Hello(uint32_t Major = 1, const std::string& Token = "")
+    rlay::v1::SessionResponse Hello(uint32_t Major = 1, const std::string& Token = "",
+                                    std::vector<std::string> Capabilities = {})
     {
         rlay::v1::SessionRequest Request;
         rlay::v1::Hello* Hello = Request.mutable_hello();
         Hello->mutable_protocol_version()->major = Major;
+        Hello->mutable_protocol_version()->minor = 1;
         Hello->implementation = "test";
         Hello->token = Token;
+        Hello->capabilities = std::move(Capabilities);
         return Call(Request);
     }
     rlay::v1::SessionResponse Reset(uint64_t Seed)
@@ -115,6 +119,43 @@ TEST(Session, HandshakeResetStepAndClose)
     Close.mutable_close();
     EXPECT_TRUE(Agent.Call(Close).has_close());
     EXPECT_TRUE(Agent.Closed());
+    Host.Stop(3000);
+}
+
+TEST(Session, AMultiAgentEnvRequiresTheCapabilityAfterTheTokenCheck)
+{
+    rlay::EnvSessionOptions Options;
+    Options.Token = "secret";
+    rlay::Server Host(Factory("multi-agent"), Options);
+    std::string Error;
+    ASSERT_TRUE(Host.Start(Loopback(), Error)) << Error;
+    FAgent Wrong;
+    ASSERT_TRUE(Wrong.Connect(Host.Bound()));
+    EXPECT_EQ(Wrong.Hello(1, "guess").error().code, ErrorCode::Unauthenticated);
+    FAgent Single;
+    ASSERT_TRUE(Single.Connect(Host.Bound()));
+    rlay::v1::SessionResponse Refused = Single.Hello(1, "secret");
+    EXPECT_EQ(Refused.error().code, ErrorCode::CapabilityRequired);
+    EXPECT_NE(Refused.error().message.find("multi_agent"), std::string::npos);
+    EXPECT_NE(Refused.error().message.find("conformance/multi-agent"), std::string::npos);
+    EXPECT_TRUE(Single.Closed());
+    // The listener keeps serving others.
+    FAgent Multi;
+    ASSERT_TRUE(Multi.Connect(Host.Bound()));
+    rlay::v1::SessionResponse Hello = Multi.Hello(1, "secret", {"multi_agent"});
+    ASSERT_TRUE(Hello.has_hello());
+    const std::vector<std::string>& Offered = Hello.hello().capabilities;
+    EXPECT_NE(std::find(Offered.begin(), Offered.end(), "multi_agent"), Offered.end());
+    EXPECT_EQ(Hello.hello().protocol_version().minor, 1u);
+    EXPECT_EQ(Hello.hello().env_spec().agents.size(), 5u);
+    EXPECT_FALSE(Hello.hello().env_spec().has_observation_space());
+    rlay::v1::SessionResponse Reset = Multi.Reset(0);
+    ASSERT_TRUE(Reset.has_reset());
+    EXPECT_FALSE(Reset.reset().has_observations());
+    EXPECT_EQ(Reset.reset().agents.size(), 2u);
+    // A single-agent step is refused and the session goes on.
+    EXPECT_EQ(Multi.Step(1).error().code, ErrorCode::InvalidArgument);
+    EXPECT_TRUE(Multi.Reset(1).has_reset());
     Host.Stop(3000);
 }
 

@@ -1,8 +1,10 @@
 #include "RlayEnvSession.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 
+#include "RlayAgentSession.h"
 #include "RlaySpaceValues.h"
 #include "RlayTensors.h"
 #include "RlayValues.h"
@@ -55,25 +57,6 @@ bool TokensEqual(const std::string& A, const std::string& B)
     size_t Diff = A.size() ^ B.size();
     for (size_t I = 0; I < A.size() && I < B.size(); ++I) Diff |= static_cast<size_t>(A[I] ^ B[I]);
     return Diff == 0;
-}
-
-v1::Tensor FlagTensor(const std::vector<bool>& Flags)
-{
-    Bytes Data(Flags.size());
-    for (size_t I = 0; I < Flags.size(); ++I) Data[I] = Flags[I] ? 1 : 0;
-    return MakeTensorOfBytes(v1::Dtype::Bool, std::move(Data), {static_cast<int64_t>(Flags.size())});
-}
-
-void AddInfos(std::vector<v1::Value>& Target, std::vector<v1::Value>& Infos)
-{
-    // An empty list means "every info is empty": the common case costs nothing.
-    bool bAny = false;
-    for (const v1::Value& Info : Infos) bAny = bAny || !IsEmptyInfo(Info);
-    if (!bAny) return;
-    for (v1::Value& Info : Infos) {
-        if (Info.kind_case() == v1::Value::KindCase::NotSet) Info.mutable_map_value();
-        Target.push_back(std::move(Info));
-    }
 }
 
 }  // namespace
@@ -277,12 +260,29 @@ bool EnvSession::Handshake(ESessionEnd& End)
     }
     bOpened = true;
     SpecValue.Clear();
+    Agents.reset();
     Status Opened = Env.Open(Hello.render_mode, SpecValue);
-    if (Opened.Ok() && (!SpecValue.has_observation_space() || !SpecValue.has_action_space())) {
+    if (Opened.Ok() && IsMultiAgent(SpecValue)) {
+        if (Env.AsMultiAgent() == nullptr) {
+            Opened = Status::EnvError("the EnvSpec declares agents but the env is not an IMultiAgentEnvironment");
+        } else {
+            Agents.reset(new AgentSession());
+            Opened = Agents->Open(SpecValue);
+        }
+    } else if (Opened.Ok() && (!SpecValue.has_observation_space() || !SpecValue.has_action_space())) {
         Opened = Status::EnvError("the EnvSpec needs an observation and an action space");
     }
     if (!Opened.Ok()) {
         Fatal(Opened.Code, "could not open the env: " + Opened.Message);
+        return false;
+    }
+    const std::vector<std::string>& Offered = Hello.capabilities;
+    if (Agents && std::find(Offered.begin(), Offered.end(), MultiAgentCapability) == Offered.end()) {
+        // After the version and token checks, as the contract orders them.
+        Fatal(v1::ErrorCode::CapabilityRequired, "the env '" + SpecValue.env_id +
+                                                     "' is multi-agent: the agent side must list the capability '" +
+                                                     MultiAgentCapability +
+                                                     "' (protocol 1.1); connect with a multi-agent client");
         return false;
     }
     if (SpecValue.num_envs == 0) SpecValue.num_envs = 1;
@@ -294,6 +294,7 @@ bool EnvSession::Handshake(ESessionEnd& End)
     Reply->implementation = Implementation;
     Reply->implementation_version = ImplementationVersion;
     Reply->capabilities = {"render", "call"};
+    if (Agents) Reply->capabilities.push_back(MultiAgentCapability);
     *Reply->mutable_env_spec() = SpecValue;
     if (!Send(End)) return false;
     End = ESessionEnd::Closed;
@@ -383,6 +384,12 @@ Status EnvSession::OnReset(const v1::ResetRequest& Request)
         }
         ResetArguments.Mask = Request.mask;
     }
+    if (Agents) {
+        Status Result = Agents->Reset(*Env.AsMultiAgent(), ResetArguments.Seed(0), ResetArguments.Options,
+                                      *Response.mutable_reset());
+        if (Result.Ok()) bHasReset = true;
+        return Result;
+    }
     ResetOut.Prepare(NumEnvs);
     Status Result = Env.Reset(ResetArguments, ResetOut);
     if (!Result.Ok()) return Result;
@@ -390,13 +397,14 @@ Status EnvSession::OnReset(const v1::ResetRequest& Request)
     Result = ObservationBatch(ResetOut.bHasBatch, ResetOut.ObservationBatch, ResetOut.Observations,
                               *Reply->mutable_observations());
     if (!Result.Ok()) return Result;
-    AddInfos(Reply->infos, ResetOut.Infos);
+    AppendInfos(Reply->infos, ResetOut.Infos);
     bHasReset = true;
     return Status::Success();
 }
 
 Status EnvSession::OnStep(const v1::StepRequest& Request)
 {
+    if (Agents) return Agents->Step(*Env.AsMultiAgent(), Request, *Response.mutable_step());
     if (!bHasReset) return Status::Error(v1::ErrorCode::FailedPrecondition, "step before the first reset");
     Status Result = Unbatch(SpecValue.action_space(), Request.actions(), NumEnvs, Actions, "actions");
     if (!Result.Ok()) return Result;
@@ -412,9 +420,9 @@ Status EnvSession::OnStep(const v1::StepRequest& Request)
                               *Reply->mutable_observations());
     if (!Result.Ok()) return Result;
     *Reply->mutable_rewards() = MakeTensor(StepOut.Rewards);
-    *Reply->mutable_terminated() = FlagTensor(StepOut.Terminated);
-    *Reply->mutable_truncated() = FlagTensor(StepOut.Truncated);
-    AddInfos(Reply->infos, StepOut.Infos);
+    *Reply->mutable_terminated() = MakeTensor(StepOut.Terminated);
+    *Reply->mutable_truncated() = MakeTensor(StepOut.Truncated);
+    AppendInfos(Reply->infos, StepOut.Infos);
     for (v1::FinalStep& Final : StepOut.Finals) {
         if (Final.index >= NumEnvs) {
             return Status::EnvError("final step index " + std::to_string(Final.index) + " is outside the batch");

@@ -135,4 +135,16 @@ bool IsEmptyInfo(const v1::Value& Value)
     return Value.has_map_value() && Value.map_value().entries.empty();
 }
 
+void AppendInfos(std::vector<v1::Value>& Target, std::vector<v1::Value>& Infos)
+{
+    // An empty list means "every info is empty": the common case costs nothing.
+    bool bAny = false;
+    for (const v1::Value& Info : Infos) bAny = bAny || !IsEmptyInfo(Info);
+    if (!bAny) return;
+    for (v1::Value& Info : Infos) {
+        if (Info.kind_case() == v1::Value::KindCase::NotSet) Info.mutable_map_value();
+        Target.push_back(std::move(Info));
+    }
+}
+
 }  // namespace rlay

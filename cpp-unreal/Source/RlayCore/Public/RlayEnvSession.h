@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@
 #include "RlayTransport.h"
 
 namespace rlay {
+
+class IMultiAgentEnvironment;
+class AgentSession;
 
 /// What Reset is asked to do.
 struct RLAYCORE_API ResetArgs {
@@ -76,6 +80,8 @@ public:
     virtual Status Render(std::vector<v1::Value>& Frames);
     virtual Status Call(const std::string& Name, const v1::Value& Argument, v1::Value& Result);
     virtual void Close();
+    /// The env as a multi-agent env (RlayAgentSession.h), or nullptr; the core has no RTTI.
+    virtual IMultiAgentEnvironment* AsMultiAgent() { return nullptr; }
 };
 
 struct RLAYCORE_API EnvSessionOptions {
@@ -117,7 +123,8 @@ RLAYCORE_API void Log(ELogLevel Level, const std::string& Message);
 class RLAYCORE_API EnvSession {
 public:
     static constexpr uint32_t ProtocolMajor = 1;
-    static constexpr uint32_t ProtocolMinor = 0;
+    /// 1.1: multi-agent envs (a single-agent env speaks exactly 1.0 whatever the minor).
+    static constexpr uint32_t ProtocolMinor = 1;
     static const char* const Implementation;
     static const char* const ImplementationVersion;
 
@@ -168,6 +175,8 @@ private:
     ResetResult ResetOut;
     StepResult StepOut;
     std::vector<v1::Value> Actions;
+    /// Set when the EnvSpec declares agents.
+    std::unique_ptr<AgentSession> Agents;
 };
 
 }  // namespace rlay

@@ -34,5 +34,8 @@ RLAYCORE_API const v1::Value* Get(const v1::Value& Map, const std::string& Key);
 RLAYCORE_API const char* KindName(const v1::Value& Value);
 /// True for a map_value with no entries or a Value with no kind.
 RLAYCORE_API bool IsEmptyInfo(const v1::Value& Value);
+/// Moves Infos onto Target as a reply's infos: nothing when every info is empty (the
+/// protocol's "empty list"), else one map_value each (a Value with no kind becomes {}).
+RLAYCORE_API void AppendInfos(std::vector<v1::Value>& Target, std::vector<v1::Value>& Infos);
 
 }  // namespace rlay
