@@ -306,14 +306,32 @@ def targets_table(rows: list[Row], meta: dict[str, Any]) -> list[str]:
     return [*out, ""]
 
 
+def _passes(meta: dict[str, Any]) -> str:
+    """How many passes a row is the median of (empty for one pass)."""
+    runs = int(meta.get("runs") or 1)
+    if runs == 1:
+        return ""
+    return (
+        f"{runs} passes over every row, interleaved; each row, its ratios and the targets "
+        f"are from the pass with the median time (`runs_us` in latest.json has all {runs}); "
+        "per pass "
+    )
+
+
+def _median_of(meta: dict[str, Any]) -> str:
+    runs = int(meta.get("runs") or 1)
+    return f" (each row the median of {runs} passes)" if runs > 1 else ""
+
+
 def render(rows: list[Row], meta: dict[str, Any]) -> str:
     """The whole latest.md."""
     lines = [
         "# rlay side-by-side benchmark results",
         "",
         f"Run: {meta.get('started', '?')} to {meta.get('finished', '?')} "
-        f"({'quick' if meta.get('quick') else 'full'} run: {meta.get('reps')} repetitions "
-        f"of ~{meta.get('rep_seconds')} s each after warm-up). "
+        f"({'quick' if meta.get('quick') else 'full'} run: {_passes(meta)}"
+        f"{meta.get('reps')} repetitions of ~{meta.get('rep_seconds')} s each after "
+        "warm-up). "
         f"Machine: {meta.get('machine', '?')}; load average before/after: "
         f"{meta.get('load_before', '?')} / {meta.get('load_after', '?')}. "
         "The cores are shared with other work, so numbers are noisy: compare rows of one run.",
@@ -390,7 +408,7 @@ def update_readme(readme: str, rows: list[Row], meta: dict[str, Any]) -> str:
         return readme
     body = [
         begin,
-        f"Run of {meta.get('started', '?')}, load average before/after "
+        f"Run of {meta.get('started', '?')}{_median_of(meta)}, load average before/after "
         f"{meta.get('load_before', '?')} / {meta.get('load_after', '?')}:",
         "",
         *summary_table(rows),
