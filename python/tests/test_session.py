@@ -274,3 +274,43 @@ def test_long_sessions_do_not_grow_memory(short_dir: str) -> None:
             before = _peak_resident_mb()
             run(20_000)
             assert _peak_resident_mb() - before < 5.0
+
+
+class LooseEnv(gym.Env[Any, Any]):
+    """Steps return what envs in the wild return: lists, ints, numpy scalars, views,
+    None for a reward (NaN, as numpy casts it) and (on action 2) a reward that is no
+    number at all."""
+
+    observation_space = gym.spaces.Box(-10, 10, (3,), np.float32)
+    action_space = gym.spaces.Discrete(4)
+
+    def reset(self, *, seed: int | None = None, options: Any = None) -> tuple[Any, dict[str, Any]]:
+        return np.zeros(3, np.float32), {}
+
+    def step(self, action: Any) -> tuple[Any, Any, Any, Any, dict[str, Any]]:
+        if action == 0:  # a list, an int reward, numpy flags
+            return [1, 2, 3], 1, np.bool_(False), np.bool_(True), {}
+        if action == 1:  # a non-contiguous float64 view, a float32 reward
+            return np.arange(6.0)[::2], np.float32(0.5), 0, 1, {}
+        if action == 2:
+            return np.zeros(3, np.float32), "lots", False, False, {}
+        return np.zeros(3, np.float32), None, False, False, {"n": 1}
+
+
+def test_single_env_steps_cast_like_a_vector_env(opener: Opener) -> None:
+    env = opener.open(LooseEnv, "client", "unix")
+    env.reset(seed=0)
+    obs, reward, terminated, truncated, info = env.step(0)
+    assert obs.dtype == np.float32 and obs.tolist() == [1.0, 2.0, 3.0]
+    assert (reward, terminated, truncated, info) == (1.0, False, True, {})
+    obs, reward, terminated, truncated, _ = env.step(1)
+    assert obs.tolist() == [0.0, 2.0, 4.0] and (reward, terminated, truncated) == (0.5, 0, 1)
+    with pytest.raises(rlay.RemoteError) as caught:
+        env.step(2)  # float("lots") fails on the env side, as it does in a vector env
+    assert caught.value.code == "ENV"
+    assert np.isnan(env.step(3)[1]) and env.step(3)[4] == {"n": 1}
+    assert env.step(0)[1] == 1.0  # the session goes on
+    with pytest.raises(rlay.RemoteError) as refused:
+        env.step(np.int64(4))
+    assert refused.value.code == "INVALID_ARGUMENT"
+    assert "action [4] is not in Discrete(4)" in str(refused.value)

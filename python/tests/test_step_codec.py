@@ -88,6 +88,11 @@ def test_request_is_protobufs_bytes_and_reads_back(
     if n == 1:
         one = codec.encode_request_one(actions[0])
         assert one is None or one == frame
+        # The env's single-env read: the element batch[0] gives, of the same type.
+        assert_exact(
+            codec.decode_request_one(frame), decode_batch(act_space, message.step.actions, 1)[0]
+        )
+        assert codec.decode_request_one(frame + b"\x00") is None
 
 
 @settings(max_examples=150, deadline=None)
@@ -136,6 +141,22 @@ def test_reply_is_protobufs_bytes_and_reads_back(
         assert_exact(
             single, (expected_obs, float(rewards[0]), bool(flags[0, 0]), bool(flags[1, 0]))
         )
+        # The single-env pair: built from env.step's values, read into the same scalars.
+        plain = codec.encode_reply(observations, *columns, infos[:1], [])
+        one = codec.encode_reply_one(observations[0], rewards[0], *flags[:, 0], infos[0])
+        if not infos[0] and isinstance(observations[0], np.ndarray):
+            assert one == plain
+        else:
+            assert one is None
+        read = codec.decode_reply_one(plain)
+        if infos[0] or observations.dtype == np.bool_:
+            assert read is None  # left to decode_reply
+        else:
+            assert read is not None
+            assert_exact(read, single)
+            bad = bytearray(plain)
+            bad[-1] = 2  # truncated must be 0 or 1
+            assert codec.decode_reply_one(bytes(bad)) is None
 
 
 def test_other_layouts_are_left_to_protobuf() -> None:

@@ -252,6 +252,9 @@ class AgentSession:
         frame = codec.encode_request_one(action) if codec is not None else None
         if frame is not None and codec is not None:
             data = self._exchange(frame)
+            plain = codec.decode_reply_one(data)
+            if plain is not None:
+                return (*plain, {})
             fast = codec.decode_reply(data)
             if fast is not None:
                 single = codec.single(fast)

@@ -100,6 +100,13 @@ class EnvBackend(abc.ABC):
     def step(self, actions: Any) -> StepResult:
         """Step every sub-env with its action, applying the declared autoreset mode."""
 
+    def single_step(self) -> Callable[[Any], SingleStep] | None:
+        """Optional, for ``num_envs == 1`` without autoreset: a function stepping the env
+        with one action in element form and returning what ``env.step`` returns. The
+        session then skips the batch form for steps it can build by hand. None (the
+        default): every step goes through :meth:`step`."""
+        return None
+
     def render(self) -> list[Any]:
         """One frame per sub-env; by default the env cannot render."""
         raise RemoteError("UNIMPLEMENTED", "this env does not render")
@@ -119,6 +126,10 @@ class EnvBackend(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - a no-op default is the point
         """Release the env; called once when the session ends."""
+
+
+#: What ``gymnasium.Env.step`` returns: observation, reward, terminated, truncated, info.
+SingleStep = tuple[Any, Any, Any, Any, dict[str, Any]]
 
 
 class _EndSession(Exception):
@@ -159,6 +170,8 @@ class EnvSession:
         self._opened = False
         # Built at the handshake when the spaces allow hand-built step frames.
         self._codec: StepCodec | None = None
+        # The backend's single_step(), when it has one and there is one sub-env.
+        self._single: Callable[[Any], SingleStep] | None = None
         #: Why the session ended, or None after the agent's close (see :meth:`run`).
         self.error: RlayError | None = None
 
@@ -239,6 +252,8 @@ class EnvSession:
                 self._description.action_space,
                 self._description.num_envs,
             )
+            if self._codec is not None and self._description.num_envs == 1:
+                self._single = self._backend.single_step()
             response = session_pb2.SessionResponse()
             reply = response.hello
             reply.protocol_version.major, reply.protocol_version.minor = PROTOCOL_VERSION
@@ -271,6 +286,20 @@ class EnvSession:
     def _serve_one(self) -> None:
         data = self._connection.recv(self.idle_timeout)
         codec = self._codec
+        single = self._single
+        if single is not None and codec is not None:
+            action = codec.decode_request_one(data)
+            if action is not None:
+                try:
+                    stepped = single(action)
+                    frame = codec.encode_reply_one(*stepped)
+                    if frame is None:
+                        frame = codec.encode_reply(*batch_of_single(*stepped))
+                except Exception as error:
+                    self._send(self._error_response("step", error))
+                    return
+                self._connection.send(frame)
+                return
         if codec is not None:
             actions = codec.decode_request(data)
             if actions is not None:
@@ -450,6 +479,23 @@ class EnvSession:
         with contextlib.suppress(RlayError, OSError):
             self._send(response)
         self.error = error_for_code(code, message)
+
+
+def batch_of_single(
+    observation: Any, reward: Any, terminated: Any, truncated: Any, info: dict[str, Any]
+) -> StepResult:
+    """A single env's step as a batch of one, cast as a vector env's columns cast it.
+
+    >>> batch_of_single(np.zeros(2), 1, 0, True, {}).truncated
+    array([ True])
+    """
+    rewards = np.zeros(1, dtype=np.float64)
+    rewards[0] = reward
+    ended = np.zeros(2, dtype=np.bool_)
+    ended[0] = terminated
+    ended[1] = truncated
+    batch = np.asarray(observation)[np.newaxis]  # the codec casts to the space's dtype
+    return StepResult(batch, rewards, ended[:1].copy(), ended[1:].copy(), [info], [])
 
 
 def column_bytes(values: Any, dtype: Any, n: int, name: str) -> bytes:

@@ -29,6 +29,7 @@ from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array, iterate
 
 from rlay._retry import connect_with_retry
+from rlay.env_session import SingleStep
 from rlay.errors import (
     ConnectionClosed,
     InvalidValue,
@@ -158,6 +159,7 @@ class GymBackend(EnvBackend):
         self._batched_actions = batch_space(first.action_space, self.num_envs)
         self._array_actions = isinstance(first.action_space, _ARRAY_SPACES)
         self._check_actions = _range_check(first.action_space)
+        self._check_action = _single_check(first.action_space, self._check_actions)
         self._never_reset = True
         self._lean = (
             self.num_envs == 1
@@ -256,6 +258,19 @@ class GymBackend(EnvBackend):
             self._observations, self._rewards, self._terminated, self._truncated, infos, finals
         )
 
+    def single_step(self) -> Callable[[Any], SingleStep] | None:
+        """:meth:`_step_single` for one env without autoreset and array spaces."""
+        return self._step_single if self._lean else None
+
+    def _step_single(self, action: Any) -> SingleStep:
+        # The session's path for one env: what _step_one does, without the batch form.
+        if self._never_reset:
+            raise RemoteError("FAILED_PRECONDITION", "step before the first reset")
+        if self._check_action is not None:
+            self._check_action(action)
+        obs, reward, terminated, truncated, info = self.envs[0].step(action)
+        return obs, reward, terminated, truncated, info
+
     def _step_one(self, actions: Any) -> StepResult:
         # One env, no autoreset, array spaces: what SyncVectorEnv does, minus its
         # generic iterate/concatenate machinery (this is the benchmarked path).
@@ -342,6 +357,24 @@ def _range_check(space: gym.Space[Any]) -> Callable[[Any], None] | None:
             )
 
     return check
+
+
+def _single_check(
+    space: gym.Space[Any], check: Callable[[Any], None] | None
+) -> Callable[[Any], None] | None:
+    """:func:`_range_check` for one action in element form (same errors)."""
+    if isinstance(space, spaces.Discrete):
+        low, high = int(space.start), int(space.start + space.n)
+
+        def check_discrete(action: Any) -> None:
+            if not low <= action < high:
+                raise InvalidValue(f"action {[int(action)]} is not in {space}")
+
+        return check_discrete
+    if check is None:
+        return None
+    batch_check = check
+    return lambda action: batch_check(np.asarray(action)[np.newaxis])
 
 
 def _accepts_render_mode(factory: Callable[..., Any]) -> bool:

@@ -179,6 +179,13 @@ class StepCodec:
             offsets[1] + 8 * n,
             offsets[2] + n,
         )
+        # One env, no infos or finals: the reply is lead + observation + a tail of fixed
+        # heads around the reward and the two flags, packed and unpacked in one call.
+        self._tail_heads = (heads[1], heads[2], heads[3])
+        self._tail = struct.Struct(f"<{len(heads[1])}sd{len(heads[2])}sB{len(heads[3])}sB")
+        self._tail_at = len(self._lead) + self._obs.size
+        self._single_size = self._tail_at + self._tail.size
+        self._request_at = len(self._request_head)
 
     @classmethod
     def for_spaces(
@@ -223,7 +230,17 @@ class StepCodec:
         """The batch of actions of a step request in the fixed layout, else None."""
         if len(frame) != self._request_size or not frame.startswith(self._request_head):
             return None
-        return self._action.read(frame, len(self._request_head))
+        return self._action.read(frame, self._request_at)
+
+    def decode_request_one(self, frame: Frame) -> Any | None:
+        """A single env's action (element form, as ``batch[0]`` gives it: a Discrete
+        action is an ``np.int64``) of a step request in the fixed layout, else None."""
+        if len(frame) != self._request_size or not frame.startswith(self._request_head):
+            return None
+        if self._discrete_action:
+            return np.int64(_I64.unpack_from(frame, self._request_at)[0])
+        batch = self._action.read(frame, self._request_at)
+        return None if batch is None else batch[0]
 
     # -- replies -----------------------------------------------------------------------
 
@@ -264,6 +281,29 @@ class StepCodec:
                 extra,
             )
         )
+
+    def encode_reply_one(
+        self, observation: Any, reward: Any, terminated: Any, truncated: Any, info: Any
+    ) -> bytes | None:
+        """The reply of a single env's step with no info, from the values ``env.step``
+        returned; None when only :meth:`encode_reply` can tell how to cast them (or what
+        is wrong with them): an observation that is not a C-contiguous array of the
+        space's dtype and shape, a reward struct does not take as a float, an info."""
+        part = self._obs
+        if (
+            info
+            or type(observation) is not np.ndarray
+            or observation.dtype != part.dtype
+            or observation.shape != self._obs_one_shape
+            or not observation.flags.c_contiguous
+        ):
+            return None
+        h1, h2, h3 = self._tail_heads
+        try:
+            tail = self._tail.pack(h1, reward, h2, bool(terminated), h3, bool(truncated))
+        except (struct.error, TypeError, ValueError):
+            return None
+        return b"".join((self._lead, memoryview(observation), tail))  # type: ignore[arg-type]
 
     def _extra(self, infos: Sequence[dict[str, Any]], finals: Sequence[FinalStep]) -> bytes:
         # Appended after fields 1-4, protobuf's own serialization of the repeated fields
@@ -314,6 +354,34 @@ class StepCodec:
             at + self._truncated_at,
             extra,
         )
+
+    def decode_reply_one(self, frame: Frame) -> tuple[Any, float, bool, bool] | None:
+        """A single env's observation, reward, terminated, truncated from a reply in the
+        fixed layout without infos or finals (as :meth:`single` reads them), else None."""
+        if len(frame) != self._single_size or not frame.startswith(self._lead):
+            return None
+        h1, reward, h2, terminated, h3, truncated = self._tail.unpack_from(frame, self._tail_at)
+        heads = self._tail_heads
+        if (
+            h1 != heads[0]
+            or h2 != heads[1]
+            or h3 != heads[2]
+            or terminated > 1
+            or truncated > 1
+            or self._obs.is_bool
+        ):
+            return None
+        at = len(self._lead)
+        part = self._obs
+        if self._discrete_obs:
+            obs: Any = int(np.frombuffer(frame, part.dtype, 1, at)[0])
+        elif not self._obs_one_shape:
+            obs = np.frombuffer(frame, part.dtype, 1, at)[0]
+        else:
+            obs = np.frombuffer(frame, part.dtype, part.count, at).reshape(self._obs_one_shape)
+            if type(frame) is not bytearray:  # see _Tensor.read
+                obs = obs.copy()
+        return obs, reward, terminated == 1, truncated == 1
 
     def observations(self, reply: StepReply) -> np.ndarray[Any, Any] | None:
         """The batch of observations (None: bool bytes other than 0/1)."""
