@@ -301,14 +301,17 @@ def test_single_env_steps_cast_like_a_vector_env(opener: Opener) -> None:
     env = opener.open(LooseEnv, "client", "unix")
     env.reset(seed=0)
     obs, reward, terminated, truncated, info = env.step(0)
-    assert obs.dtype == np.float32 and obs.tolist() == [1.0, 2.0, 3.0]
+    assert obs.dtype == np.float32
+    assert obs.tolist() == [1.0, 2.0, 3.0]
     assert (reward, terminated, truncated, info) == (1.0, False, True, {})
     obs, reward, terminated, truncated, _ = env.step(1)
-    assert obs.tolist() == [0.0, 2.0, 4.0] and (reward, terminated, truncated) == (0.5, 0, 1)
+    assert obs.tolist() == [0.0, 2.0, 4.0]
+    assert (reward, terminated, truncated) == (0.5, 0, 1)
     with pytest.raises(rlay.RemoteError) as caught:
         env.step(2)  # float("lots") fails on the env side, as it does in a vector env
     assert caught.value.code == "ENV"
-    assert np.isnan(env.step(3)[1]) and env.step(3)[4] == {"n": 1}
+    assert np.isnan(env.step(3)[1])
+    assert env.step(3)[4] == {"n": 1}
     assert env.step(0)[1] == 1.0  # the session goes on
     with pytest.raises(rlay.RemoteError) as refused:
         env.step(np.int64(4))
