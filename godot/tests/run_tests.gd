@@ -11,6 +11,7 @@ const SCRIPTS: Array[String] = [
 	"res://tests/test_vectors.gd",
 	"res://tests/test_scripts_load.gd",
 	"res://tests/test_agent_session.gd",
+	"res://tests/test_agent_roster.gd",
 ]
 
 

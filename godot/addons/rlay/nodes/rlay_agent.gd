@@ -1,7 +1,11 @@
 ## One controlled agent: declares its spaces and gives observations, rewards and
-## episode ends; takes actions. Each RlayAgent under an RlayEnvironment is one
+## episode ends; takes actions. Without behaviour names each RlayAgent is one
 ## sub-environment (several agents make a gymnasium VectorEnv that resets each
-## agent on the step after its episode ended).
+## agent on the step after its episode ended). When agents set
+## [member behavior_name] the scene is a multi-agent env (protocol 1.1, a
+## PettingZoo ParallelEnv in Python): agents of one behaviour share its spaces,
+## each decides every [member decision_interval] steps, and one that ended (or
+## was not present) spawns again at a later step; see RlayEnvironment.
 ##
 ## Override the methods below; the defaults make a do-nothing agent.
 ## [codeblock]
@@ -18,6 +22,15 @@ const V1 = preload("res://addons/rlay/generated/rlay_v1.gd")
 const Spaces = preload("res://addons/rlay/core/spaces.gd")
 const Values = preload("res://addons/rlay/core/values.gd")
 const Tensors = preload("res://addons/rlay/core/tensors.gd")
+
+## Multi-agent scenes: the agent's behaviour (group of agents sharing spaces and
+## maybe a policy). Empty in single-agent and vector scenes.
+@export var behavior_name := ""
+## Multi-agent scenes: the agent's name, unique in the scene (empty: the node name).
+@export var agent_name := ""
+## Multi-agent scenes: steps between two decisions (1: every step); between
+## decisions the agent keeps its last action.
+@export var decision_interval := 1
 
 
 func _enter_tree() -> void:
@@ -72,3 +85,10 @@ func heuristic() -> V1.Value:
 ## True when observations need rendered frames (keeps the render loop on).
 func needs_rendering() -> bool:
 	return false
+
+
+## Multi-agent scenes: whether the agent is in the game now. An absent agent is
+## not spawned (it joins at the end of the first step it is present in); override
+## to make agents join and leave (an agent leaves by ending its episode).
+func is_present() -> bool:
+	return is_inside_tree()

@@ -17,6 +17,14 @@
 ## With the user argument [code]--rlay-quit-on-end[/code] the game quits when the
 ## session ends (exit code 0 after the trainer's close, 1 otherwise): a game the
 ## trainer launched goes away with it.
+##
+## Multi-agent: when the agents set [member RlayAgent.behavior_name], the scene
+## is one multi-agent env (protocol 1.1; Python drives it with
+## [code]rlay.ParallelServerEnv[/code]): its agents, in scene order, grouped by
+## behaviour; a step applies the live agents' actions, runs a tick of
+## [member action_repeat] physics frames, and reports who acted, ended or became
+## live (agent_roster.gd has the life cycle: decision intervals, agents joining
+## and leaving, respawns per [member respawn_ended_agents]).
 class_name RlayEnvironment
 extends Node
 
@@ -26,7 +34,8 @@ signal session_ended(message: String)
 const V1 = preload("res://addons/rlay/generated/rlay_v1.gd")
 const Address = preload("res://addons/rlay/core/transports/address.gd")
 const EnvSession = preload("res://addons/rlay/core/env_session.gd")
-const EnvBase = preload("res://addons/rlay/core/environment.gd")
+const MultiAgentEnv = preload("res://addons/rlay/core/multi_agent_environment.gd")
+const AgentRoster = preload("res://addons/rlay/nodes/agent_roster.gd")
 const Spaces = preload("res://addons/rlay/core/spaces.gd")
 const Values = preload("res://addons/rlay/core/values.gd")
 const Capture = preload("res://addons/rlay/nodes/rlay_capture.gd")
@@ -42,6 +51,9 @@ const Capture = preload("res://addons/rlay/nodes/rlay_capture.gd")
 @export var idle_timeout_sec := 300.0
 ## Frame size limit of the link, in bytes.
 @export var max_frame_size := 64 * 1024 * 1024
+## Multi-agent scenes: an agent whose episode ended starts a new one at a later
+## step (true), or stays out until the next reset.
+@export var respawn_ended_agents := true
 
 var session: EnvSession
 var _env: GameEnv
@@ -49,15 +61,19 @@ var _stepping := false
 var _frames_done := 0
 
 
-## The game side of the session: maps rlay's commands onto the RlayAgent nodes.
+## The game side of the session: maps rlay's commands onto the RlayAgent nodes
+## (a single-agent or vector env, or with behaviours a multi-agent env).
 class GameEnv:
-	extends EnvBase
+	extends MultiAgentEnv
 	var node: RlayEnvironment
 	var agents: Array[RlayAgent] = []
 	var render_mode := ""
 	var steps := PackedInt64Array()
 	var ended: Array[bool] = []
 	var pending: StepResult
+	## The multi-agent life cycle; null for a single-agent or vector scene.
+	var roster: AgentRoster
+	var reports: AgentReports
 
 	func open(mode: String) -> V1.EnvSpec:
 		for found in node.get_tree().get_nodes_in_group(&"rlay_agents"):
@@ -69,6 +85,33 @@ class GameEnv:
 			fail("render mode %s is not supported" % mode, V1.ErrorCode.ERROR_CODE_INVALID_ARGUMENT)
 			return null
 		render_mode = mode
+		var spec := _multi_agent_spec() if _is_multi_agent() else _vector_spec()
+		if spec == null:
+			return null
+		spec.render_modes = PackedStringArray(["rgb_array"])
+		spec.render_mode = mode
+		spec.render_fps = Engine.physics_ticks_per_second / float(node.action_repeat)
+		spec.max_episode_steps = node.max_episode_steps
+		node.update_render_loop()
+		return spec
+
+	func _is_multi_agent() -> bool:
+		return agents.any(func(agent: RlayAgent) -> bool: return not agent.behavior_name.is_empty())
+
+	func _multi_agent_spec() -> V1.EnvSpec:
+		for agent in agents:
+			if agent.behavior_name.is_empty():
+				fail("agent %s has no behavior_name while others have" % agent.get_path())
+				return null
+		roster = AgentRoster.new(agents, node.max_episode_steps)
+		roster.respawn_ended_agents = node.respawn_ended_agents
+		var problem := roster.check_spaces()
+		if problem:
+			fail(problem)
+			return null
+		return roster.make_spec(node.env_id)
+
+	func _vector_spec() -> V1.EnvSpec:
 		var n := agents.size()
 		var spec := make_spec(
 			node.env_id,
@@ -81,14 +124,18 @@ class GameEnv:
 				else V1.AutoresetMode.AUTORESET_MODE_NEXT_STEP
 			)
 		)
-		spec.render_modes = PackedStringArray(["rgb_array"])
-		spec.render_mode = mode
-		spec.render_fps = Engine.physics_ticks_per_second / float(node.action_repeat)
-		spec.max_episode_steps = node.max_episode_steps
 		steps.resize(n)
 		ended.resize(n)
-		node.update_render_loop()
 		return spec
+
+	func reset_agents(seed: Variant, _options: V1.Value, into: AgentReports) -> void:
+		roster.reset(seed, into)
+
+	func step_agents(actions: Array[AgentAction], into: AgentReports) -> void:
+		roster.start_step(actions)
+		reports = into
+		deferred = true
+		node.begin_step()
 
 	func reset(args: ResetArgs, result: ResetResult) -> void:
 		for i in agents.size():
@@ -110,7 +157,10 @@ class GameEnv:
 		node.begin_step()
 
 	## After the frames: read every agent (or reset those whose episode ended before).
-	func finish_step() -> void:
+	## False when a multi-agent step must run another tick (nobody decides yet).
+	func finish_step() -> bool:
+		if roster != null:
+			return roster.end_tick(reports)
 		var result := pending
 		pending = null
 		for i in agents.size():
@@ -130,10 +180,12 @@ class GameEnv:
 			result.truncated[i] = agent.is_truncated() or limit
 			result.infos[i] = agent.get_info()
 			ended[i] = agents.size() > 1 and (result.terminated[i] or result.truncated[i])
+		return true
 
 	func render() -> Array:
 		var frames := []
-		for i in agents.size():
+		# A multi-agent env is one env: one frame.
+		for i in 1 if roster != null else agents.size():
 			if render_mode == "rgb_array":
 				frames.append(Capture.rgb(node.get_viewport()))
 			else:
@@ -228,8 +280,10 @@ func _physics_process(_delta: float) -> void:
 	if _stepping and _frames_done >= action_repeat:
 		_stepping = false
 		get_tree().paused = true
-		_env.finish_step()
-		session.complete()
+		if _env.finish_step():
+			session.complete()
+		else:
+			begin_step()  # nobody decides yet: the step runs another tick
 	if not _stepping:
 		_poll()
 	if _stepping:
