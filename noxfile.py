@@ -182,17 +182,20 @@ def sb3(session: nox.Session) -> None:
 
 @nox.session
 def rllib(session: nox.Session) -> None:
-    """RLlib PPO on a local Ray cluster, on games rlay launches (Python and C#), one killed."""
+    """RLlib PPO on a local Ray cluster, on games rlay launches (Python and C#, single- and
+    multi-agent), one killed."""
     _require_tools(session, ("mcs", "mono"), "apt-get install mono-mcs mono-runtime")
     # torch==2.13.0 is the CPU build; other versions pull gigabytes of CUDA.
     session.install("torch==2.13.0", *TEST_TOOLS)
     install_rlay(session, "rllib")
     # One of the launched games is the C# conformance peer.
     session.run("python", "csharp-unity/Tools~/build.py", "--peer-only")
-    # Only its own file: Ray pins a gymnasium that other test modules may not import with.
+    # Only its own file: Ray pins a gymnasium that other test modules may not import with;
+    # the space codec's tests run on that pin too (rlay declares gymnasium>=1.1).
     session.run(
         "pytest", "-q", "-m", "rllib", "python/tests/test_rllib.py", *session.posargs
     )
+    session.run("pytest", "-q", "python/tests/test_spaces.py")
 
 
 def _require_tools(session: nox.Session, tools: tuple[str, ...], install: str) -> None:

@@ -1,7 +1,9 @@
 """RLlib (new API stack) on a local Ray cluster trains on games that rlay launches.
 
 Run by ``nox -s rllib`` (marker ``rllib``): PPO with two env runners, each launching its
-own game per sub-environment; one game is killed mid-run and training goes on.
+own game per sub-environment; one game is killed mid-run and training goes on. The same
+for multi-agent games (the conformance suite's ``multi-agent`` env, whose agents respawn
+and pause), one policy per behaviour.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ pytestmark = [pytest.mark.rllib, pytest.mark.timeout(600)]
 
 ROOT = Path(__file__).resolve().parents[2]
 CSHARP_PEER = ROOT / "csharp-unity" / "Tools~" / "build" / "peer.exe"
+PYTHON_PEER = ROOT / "conformance" / "peers" / "python" / "peer.py"
+# The conformance `multi-agent` env (conformance/ENVIRONMENTS.md section 8), dialling in:
+# runners respawn (a new life each), scouts decide every other step.
+MULTI_AGENT_PEER = [sys.executable, str(PYTHON_PEER), "--env", "multi-agent", "--mode", "dial"]
+MULTI_AGENT_PEER += ["--address", "{address}"]
 
 
 @pytest.fixture(scope="module")
@@ -63,20 +70,23 @@ def _wait_for_games(marker: str, count: int, timeout: float = 60.0) -> list[int]
         time.sleep(0.2)
 
 
-def _ppo(launch: list[str], marker: str, **settings: Any) -> Any:
+def _config() -> Any:
     from ray.rllib.algorithms.ppo import PPOConfig
 
-    import rlay.rllib
-
-    config = (
+    return (
         PPOConfig()
         .env_runners(num_env_runners=2, num_envs_per_env_runner=1, num_cpus_per_env_runner=0.5)
         .training(train_batch_size_per_learner=128, minibatch_size=64, num_epochs=1)
         .fault_tolerance(restart_failed_sub_environments=True)
         .debugging(seed=0)
     )
+
+
+def _ppo(launch: list[str], marker: str, **settings: Any) -> Any:
+    import rlay.rllib
+
     config = rlay.rllib.environment(
-        config, launch=launch, launch_env={**os.environ, "RLAY_TEST_RUN": marker}, **settings
+        _config(), launch=launch, launch_env={**os.environ, "RLAY_TEST_RUN": marker}, **settings
     )
     return config.build_algo()
 
@@ -181,3 +191,189 @@ def test_vector_entry_point_mode_steps_a_runners_games_together(ray_cluster: Any
         algo.stop()
     with pytest.raises(rlay.InvalidValue, match="vector_entry_point"):
         rlay.rllib.env_creator({"addresses": ["tcp://127.0.0.1:9"], "num_envs": 2})
+
+
+def _multi_agent_ppo(launch: list[str], marker: str) -> Any:
+    import rlay.rllib
+
+    config = rlay.rllib.multi_agent_environment(
+        _config(),
+        launch=launch,
+        launch_env={**os.environ, "RLAY_TEST_RUN": marker},
+        # Scouts see a Dict, runners int32: flat float32 for RLlib's default models.
+        flatten_observations=True,
+    )
+    assert set(config.policies) == {"runner", "scout"}  # one policy per behaviour
+    return config.build_algo()
+
+
+def _trained_modules(result: dict[str, Any]) -> set[str]:
+    from ray.rllib.utils.metrics import LEARNER_RESULTS
+
+    return set(result[LEARNER_RESULTS]) & {"runner", "scout"}
+
+
+def _rllib_episodes(env: Any, seed: int, count: int) -> tuple[set[str], int]:
+    """Drive ``env`` as RLlib's env runner does for ``count`` RLlib episodes, random
+    actions, each step checked by a MultiAgentEpisode; the ids seen and the cuts."""
+    from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
+
+    ids: set[str] = set()
+    cuts = 0
+    observations, infos = env.reset(seed=seed)
+    for _ in range(count):
+        episode = MultiAgentEpisode(
+            observation_space={a: env.get_observation_space(a) for a in env.possible_agents},
+            action_space={a: env.get_action_space(a) for a in env.possible_agents},
+            agent_to_module_mapping_fn=env.mapping,
+        )
+        episode.add_env_reset(observations=observations, infos=infos)
+        while not episode.is_done:
+            to_act = set(episode.get_agents_to_act())
+            # RLlib acts for exactly the live agents (a paused scout is alive, not live).
+            assert {a.partition("#")[0] for a in to_act} == set(env.env.agents)
+            assert to_act <= set(env.agents)
+            actions = {a: env.get_action_space(a).sample() for a in to_act}
+            observations, rewards, terminated, truncated, infos = env.step(actions)
+            assert set(observations) <= set(env.possible_agents)
+            ids |= set(observations)
+            episode.add_env_step(
+                observations=observations,
+                actions=actions,
+                rewards=rewards,
+                infos=infos,
+                terminateds=terminated,
+                truncateds=truncated,
+            )
+        assert terminated["__all__"] or truncated["__all__"]
+        cuts += bool(env.env.agents)  # the game goes on in the next RLlib episode
+        assert {episode.module_for(a) for a in episode.agent_ids} <= {"runner", "scout"}
+        observations, infos = env.reset()  # as RLlib's autoreset: no seed
+    return ids, cuts
+
+
+def test_multi_agent_lives_are_agent_ids_that_rllib_episodes_take() -> None:
+    """Respawned runners come back as new agent ids; RLlib's episodes accept every step."""
+    if not IN_CI:
+        pytest.importorskip("ray.rllib")
+    import gymnasium as gym
+
+    import rlay
+    from rlay.rllib_agents import RLlibMultiAgentEnv
+
+    env = RLlibMultiAgentEnv(rlay.ParallelServerEnv(launch=MULTI_AGENT_PEER), lives=2)
+    try:
+        names = ["runner_0", "scout_0", "runner_1", "scout_1", "runner_2"]
+        assert env.possible_agents == [*names, *(f"{name}#2" for name in names)]
+        # Discrete(5, start=-2) is shown from 0 (RLlib samples from 0) and shifted back.
+        assert env.get_action_space("runner_1#2") == gym.spaces.Discrete(5)
+        assert isinstance(env.get_observation_space("scout_0#2"), gym.spaces.Dict)
+        assert env.mapping("runner_2#2") == "runner"
+        assert env.mapping("scout_1") == "scout"
+        with pytest.raises(rlay.InvalidValue, match="not an agent"):
+            env.mapping("pilot_0")
+        ids, cuts = _rllib_episodes(env, seed=0, count=6)
+        assert {"runner_0#2", "runner_1#2"} <= ids  # respawned runners: their second lives
+        assert cuts == 0  # no runner needs a third life within the game's 8 steps
+        # One life per RLlib episode: a respawn cuts the RLlib episode, the game goes on.
+        env.lives = 1
+        ids, cuts = _rllib_episodes(env, seed=1, count=6)
+        assert cuts > 0
+        assert "#" not in "".join(ids)
+    finally:
+        env.close()
+
+
+class _ScriptedAgents:
+    """A stand-in for a RemoteParallelEnv whose only agent dies as another spawns."""
+
+    def __init__(self) -> None:
+        import gymnasium as gym
+
+        space = gym.spaces.Discrete(2)
+        self.possible_agents = ["a_0", "b_0"]
+        self.behaviors = {"a": ["a_0"], "b": ["b_0"]}
+        self.layout = type("Layout", (), {"agents": {"a_0": "a", "b_0": "b"}})()
+        self.metadata: dict[str, Any] = {}
+        self.render_mode = None
+        self.observation_space = self.action_space = lambda agent: space
+        self.agents: list[str] = []
+        self.resets = 0
+
+    def reset(self, seed: Any = None, options: Any = None) -> Any:
+        self.resets += 1
+        self.agents = ["a_0"]
+        return {"a_0": 0}, {"a_0": {}}
+
+    def step(self, actions: dict[str, Any]) -> Any:
+        if "a_0" in actions:  # a_0 terminates; b_0 spawns in the same step
+            self.agents = ["b_0"]
+            return {"a_0": 1, "b_0": 0}, {"a_0": 1.0, "b_0": 0.0}, {"a_0": True}, {}, {}
+        self.agents = []  # b_0 is truncated: the game's episode is over
+        return {"b_0": 1}, {"b_0": 2.0}, {"b_0": False}, {"b_0": True}, {}
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_rllib_episode_cut_where_only_new_agents_live_goes_on_in_the_next() -> None:
+    if not IN_CI:
+        pytest.importorskip("ray.rllib")
+    from rlay.rllib_agents import RLlibMultiAgentEnv
+
+    game = _ScriptedAgents()
+    env = RLlibMultiAgentEnv(game)  # type: ignore[arg-type]
+    assert env.reset(seed=0)[0] == {"a_0": 0}
+    observations, rewards, terminated, truncated, _ = env.step({"a_0": 1})
+    # RLlib would end its episode with a_0, so it ends here, truncated; b_0 waits.
+    assert observations == {"a_0": 1}
+    assert rewards == {"a_0": 1.0}
+    assert terminated == {"a_0": True, "__all__": False}
+    assert truncated == {"a_0": False, "__all__": True}
+    assert env.reset() == ({"b_0": 0}, {"b_0": {}})  # the game goes on, b_0 in a new episode
+    assert game.resets == 1
+    observations, rewards, terminated, truncated, _ = env.step({"b_0": 0})
+    assert observations == {"b_0": 1}
+    assert rewards == {"b_0": 2.0}
+    assert terminated["__all__"] is False
+    assert truncated["__all__"] is True
+    env.reset(seed=1)
+    assert game.resets == 2
+
+
+def test_ppo_trains_one_policy_per_behaviour_on_launched_multi_agent_games(
+    ray_cluster: Any,
+) -> None:
+    marker = uuid.uuid4().hex
+    algo = _multi_agent_ppo(MULTI_AGENT_PEER, marker)
+    try:
+        first = algo.train()
+        assert _trained_modules(first) == {"runner", "scout"}
+        games = _wait_for_games(marker, 2)
+        assert len(games) == 2  # one game per env runner (the layout probe's has ended)
+        os.kill(games[0], signal.SIGKILL)
+        second = algo.train()
+        third = algo.train()
+        assert _sampled(first) < _sampled(second) < _sampled(third)
+        assert _trained_modules(third) == {"runner", "scout"}
+        replaced = _wait_for_games(marker, 2)
+        assert games[0] not in replaced
+        assert games[1] in replaced
+    finally:
+        algo.stop()
+    assert _wait_for_games(marker, 0) == []
+
+
+def test_ppo_trains_on_launched_csharp_multi_agent_peers(ray_cluster: Any) -> None:
+    if not CSHARP_PEER.exists():
+        pytest.fail(f"{CSHARP_PEER} is missing: nox -s rllib builds it (Tools~/build.py)")
+    marker = uuid.uuid4().hex
+    launch = ["mono", str(CSHARP_PEER), "--env", "multi-agent", "--mode", "dial"]
+    algo = _multi_agent_ppo([*launch, "--address", "{address}"], marker)
+    try:
+        first = algo.train()
+        second = algo.train()
+        assert _sampled(first) < _sampled(second)
+        assert _trained_modules(second) == {"runner", "scout"}
+    finally:
+        algo.stop()

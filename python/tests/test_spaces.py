@@ -80,7 +80,7 @@ def test_box_scalar_shape_and_empty_shape() -> None:
         spaces.Text(4, charset="héllo wörld"),
         spaces.Tuple(()),
         spaces.Dict(),
-        spaces.Dict({"b": spaces.Discrete(2), "a": spaces.Discrete(3)}, sort_keys=False),
+        spaces.Dict([("b", spaces.Discrete(2)), ("a", spaces.Discrete(3))]),  # key order kept
         spaces.Sequence(spaces.Box(0, 1, (2,)), stack=True),
         spaces.Sequence(spaces.Text(3)),
         spaces.Graph(spaces.Box(0, 1, (2,)), None),

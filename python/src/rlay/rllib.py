@@ -26,7 +26,20 @@ same by hand. Keys of ``env_config``: ``launch`` (argv; ``{worker_index}``,
 address template, default ``tcp://127.0.0.1:0``), ``addresses`` (connect mode),
 ``num_envs_per_env_runner``, ``token``, ``tls`` (a dict of :class:`rlay.TLSOptions`
 fields), ``timeout``, ``accept_timeout``, ``connect_timeout``, ``launch_cwd``,
-``launch_env``, ``observation_dtype`` (e.g. ``"float32"``: cast a Box observation).
+``launch_env``, ``observation_dtype`` (e.g. ``"float32"``: cast a Box observation),
+``multi_agent`` (set by :func:`multi_agent_environment`); for multi-agent games
+``flatten_observations`` (every observation a flat float32 Box) and ``lives`` (agent ids
+per agent in one RLlib episode, default 4), see :mod:`rlay.rllib_agents`.
+
+**Multi-agent games** (protocol 1.1) go through :func:`multi_agent_environment`: each
+sub-environment is an :class:`rlay.rllib_agents.RLlibMultiAgentEnv` over a
+:class:`rlay.ParallelServerEnv` (launch) or :class:`rlay.ParallelClientEnv` (connect),
+one policy per behaviour; each life of a respawned agent is an agent id of its own
+(``"runner_0"``, then ``"runner_0#2"``), mapped to its behaviour::
+
+    config = PPOConfig().env_runners(num_env_runners=4)
+    config = rlay.rllib.multi_agent_environment(config, launch=["./Game.x86_64"])
+    # policies: one per behaviour; policy_mapping_fn: agent id -> behaviour
 
 With ``config.env_runners(gym_env_vectorize_mode="vector_entry_point")`` a runner's
 sub-environments are one :class:`rlay.MultiVectorEnv` instead (launch mode): its games
@@ -57,7 +70,7 @@ from rlay.multi import INDEX_FIELD, MultiVectorEnv
 from rlay.server_env import ServerEnv
 from rlay.transports.tls import TLSOptions
 
-__all__ = ["ENV_NAME", "env_creator", "environment", "register"]
+__all__ = ["ENV_NAME", "env_creator", "environment", "multi_agent_environment", "register"]
 
 logger = logging.getLogger("rlay.rllib")
 
@@ -128,6 +141,11 @@ def env_creator(env_config: Mapping[str, Any]) -> gym.Env[Any, Any] | VectorEnv[
     config = dict(env_config)
     num_envs = config.pop("num_envs", None)
     if num_envs is not None:  # gym_env_vectorize_mode="vector_entry_point"
+        if config.get("multi_agent"):
+            raise InvalidValue(
+                "multi-agent envs need RLlib's default gym_env_vectorize_mode, "
+                "not 'vector_entry_point'"
+            )
         return _make_vector(config, int(num_envs))
     worker = int(getattr(env_config, "worker_index", 0) or 0)
     per_runner = config.get("num_envs_per_env_runner")
@@ -142,7 +160,7 @@ def env_creator(env_config: Mapping[str, Any]) -> gym.Env[Any, Any] | VectorEnv[
         _free_slot(worker, index)
         raise
     dtype = config.get("observation_dtype")
-    if dtype is not None:
+    if dtype is not None and not config.get("multi_agent"):
         env = gym.wrappers.DtypeObservation(env, np.dtype(dtype).type)
     return _Slotted(env, worker, index)
 
@@ -154,6 +172,33 @@ def _make(
     launch: Sequence[str] | None,
     addresses: Sequence[str] | None,
 ) -> gym.Env[Any, Any]:
+    if config.get("multi_agent"):
+        # Imported here: they need pettingzoo and Ray, single-agent envs neither.
+        from rlay.parallel_env import ParallelClientEnv, ParallelServerEnv
+        from rlay.rllib_agents import RLlibMultiAgentEnv
+
+        remote = _connect(
+            config, worker, index, launch, addresses, ParallelServerEnv, ParallelClientEnv
+        )
+        flatten = bool(config.get("flatten_observations", False))
+        lives = int(config.get("lives", 4))
+        return RLlibMultiAgentEnv(remote, lives=lives, flatten_observations=flatten)
+    env: gym.Env[Any, Any] = _connect(
+        config, worker, index, launch, addresses, ServerEnv, ClientEnv
+    )
+    return env
+
+
+def _connect(
+    config: dict[str, Any],
+    worker: int,
+    index: int,
+    launch: Sequence[str] | None,
+    addresses: Sequence[str] | None,
+    server: Any,
+    client: Any,
+) -> Any:
+    """The runner's env for its sub-env ``index``: launched (``server``) or dialled."""
     tls = _tls(config.get("tls"))
     token = config.get("token")
     timeout = config.get("timeout", 30.0)
@@ -161,7 +206,7 @@ def _make(
         address = _fill(str(config.get("address", _DEFAULT_ADDRESS)), worker, index)
         command = [_fill(str(part), worker, index) for part in launch]
         logger.info("env runner %d, sub-env %d: launching %s", worker, index, command[0])
-        return ServerEnv(
+        return server(
             address,
             launch=command,
             token=token,
@@ -183,7 +228,7 @@ def _make(
         )
     address = addresses[position]
     logger.info("env runner %d, sub-env %d: connecting to %s", worker, index, address)
-    return ClientEnv(
+    return client(
         address,
         token=token,
         timeout=timeout,
@@ -227,6 +272,28 @@ def _make_vector(config: dict[str, Any], num_envs: int) -> VectorEnv[Any, Any, A
     return envs
 
 
+def _env_config(
+    config: Any,
+    launch: Sequence[str] | None,
+    addresses: Sequence[str] | None,
+    settings: Mapping[str, Any],
+) -> dict[str, Any]:
+    env_config: dict[str, Any] = dict(settings)
+    if launch is not None:
+        env_config["launch"] = list(launch)
+    if addresses is not None:
+        env_config["addresses"] = list(addresses)
+        needed = max(int(config.num_env_runners or 0), 1) * int(config.num_envs_per_env_runner)
+        if len(addresses) < needed:
+            logger.warning(
+                "%d addresses for %d sub-envs: some env runners will have no game",
+                len(addresses),
+                needed,
+            )
+    env_config["num_envs_per_env_runner"] = int(config.num_envs_per_env_runner)
+    return env_config
+
+
 def register(name: str = ENV_NAME) -> str:
     """Register :func:`env_creator` with Ray under ``name``; returns the name."""
     from ray.tune.registry import register_env
@@ -248,17 +315,37 @@ def environment(
     Call it after ``config.env_runners(...)``: it reads ``num_envs_per_env_runner`` to
     give each runner its own addresses. Returns the config.
     """
-    env_config: dict[str, Any] = dict(settings)
-    if launch is not None:
-        env_config["launch"] = list(launch)
-    if addresses is not None:
-        env_config["addresses"] = list(addresses)
-        needed = max(int(config.num_env_runners or 0), 1) * int(config.num_envs_per_env_runner)
-        if len(addresses) < needed:
-            logger.warning(
-                "%d addresses for %d sub-envs: some env runners will have no game",
-                len(addresses),
-                needed,
-            )
-    env_config["num_envs_per_env_runner"] = int(config.num_envs_per_env_runner)
+    env_config = _env_config(config, launch, addresses, settings)
     return config.environment(register(), env_config=env_config)
+
+
+def multi_agent_environment(
+    config: Any,
+    *,
+    launch: Sequence[str] | None = None,
+    addresses: Sequence[str] | None = None,
+    behaviors: Mapping[str, str] | None = None,
+    **settings: Any,
+) -> Any:
+    """``config.environment(...)`` and ``config.multi_agent(...)`` for a multi-agent game
+    (protocol 1.1): one policy per behaviour, every agent id (each life of an agent, see
+    :mod:`rlay.rllib_agents`) mapped to its behaviour's policy.
+
+    ``behaviors`` maps each agent name to its behaviour; without it the game is started
+    (launch mode) or dialled (connect mode, the first address) once here to read its
+    layout. Other arguments as :func:`environment`. Returns the config.
+    """
+    from rlay.rllib_agents import BehaviorMapping
+
+    env_config = _env_config(config, launch, addresses, settings)
+    env_config["multi_agent"] = True
+    if behaviors is None:
+        probe: Any = env_creator(env_config)
+        try:
+            behaviors = probe.unwrapped.mapping.behavior_of
+        finally:
+            probe.close()
+    assert behaviors is not None
+    mapping = BehaviorMapping(behaviors)
+    config = config.environment(register(), env_config=env_config)
+    return config.multi_agent(policies=set(mapping.behavior_of.values()), policy_mapping_fn=mapping)

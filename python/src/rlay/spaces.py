@@ -112,8 +112,10 @@ def _fill_text(msg: space_pb2.Space, space: spaces.Text, path: str) -> None:
     text.max_length = space.max_length
     try:
         # character_list keeps gymnasium's own order (as given for a str
-        # charset, sorted for a set), which Text(charset=str) reproduces.
-        text.charset = "".join(space.character_list)
+        # charset, sorted for a set), which Text(charset=str) reproduces. Gymnasium
+        # before 1.3 keeps a str charset's repeated characters there; the contract
+        # lists each character once.
+        text.charset = "".join(dict.fromkeys(space.character_list))
     except UnicodeEncodeError as error:
         raise UnsupportedSpace(f"{path}: charset is not valid UTF-8 text ({error})") from error
 
