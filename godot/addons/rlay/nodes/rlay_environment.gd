@@ -59,6 +59,7 @@ var session: EnvSession
 var _env: GameEnv
 var _stepping := false
 var _frames_done := 0
+var _saved_max_physics_steps := 0
 
 
 ## The game side of the session: maps rlay's commands onto the RlayAgent nodes
@@ -207,11 +208,10 @@ class GameEnv:
 			"physics_ticks_per_second":
 				previous = Values.integer(Engine.physics_ticks_per_second)
 				Engine.physics_ticks_per_second = int(number)
-				# Keep up at any time scale: a frame may need many physics steps.
-				Engine.max_physics_steps_per_frame = maxi(8, int(number) / 10)
 			"action_repeat":
 				previous = Values.integer(node.action_repeat)
 				node.action_repeat = int(number)
+				node.pace_physics()
 		return previous
 
 	static func _number(value: V1.Value) -> Variant:
@@ -245,6 +245,8 @@ func _ready() -> void:
 	session = EnvSession.new(link, _env, token)
 	session.hello_timeout_ms = int(hello_timeout_sec * 1000)
 	session.idle_timeout_ms = int(idle_timeout_sec * 1000)
+	_saved_max_physics_steps = Engine.max_physics_steps_per_frame
+	pace_physics()
 	get_tree().paused = true
 
 
@@ -313,11 +315,24 @@ func begin_step() -> void:
 	get_tree().paused = false
 
 
+## In lockstep a main-loop iteration runs at most action_repeat physics frames.
+## Godot catches up with the wall clock by running every physics frame that is
+## due (up to max_physics_steps_per_frame): at a high physics_ticks_per_second
+## a busy machine made one iteration run hundreds of them, paused or not, and
+## each slow iteration made the next one slower. Steps are driven by the
+## trainer's requests, so frames that fell behind the wall clock need no
+## catching up.
+func pace_physics() -> void:
+	Engine.max_physics_steps_per_frame = maxi(1, action_repeat)
+
+
 ## The game goes on by itself (session over): unpause, frames back on.
 func end_lockstep() -> void:
 	_stepping = false
 	get_tree().paused = false
 	RenderingServer.render_loop_enabled = true
+	if _saved_max_physics_steps > 0:
+		Engine.max_physics_steps_per_frame = _saved_max_physics_steps
 
 
 ## Frames are drawn only when someone looks: a person (no session), an
