@@ -162,7 +162,8 @@ def train(timesteps: int, seeds: list[int]) -> int:
                 f"seed {seed}: PPO {timesteps} steps in {elapsed:.0f} s; mean return of 10 "
                 f"episodes, sampled {before[0]:.1f} -> {after[0]:.1f}, greedy "
                 f"{before[1]:.1f} -> {after[1]:.1f}; rollout ep_rew_mean: "
-                + ", ".join(f"{steps}: {mean:.0f}" for steps, mean in shown)
+                + ", ".join(f"{steps}: {mean:.0f}" for steps, mean in shown),
+                flush=True,
             )
             ok = ok and after[0] >= 2 * before[0] and after[1] >= 400
     return 0 if ok else 1
