@@ -8,6 +8,7 @@ and pause), one policy per behaviour.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -154,6 +155,37 @@ def test_connect_mode_says_which_runner_has_no_game() -> None:
             env.close()
         with pytest.raises(rlay.InvalidValue, match=r"env runner 2 \(sub-env 0\) has no game"):
             rlay.rllib.env_creator(EnvContext(config, worker_index=2))
+
+
+def test_pool_mode_lends_each_running_game_to_one_sub_env(ray_cluster: Any) -> None:
+    from ray.rllib.env.env_context import EnvContext
+
+    import rlay
+    import rlay.rllib
+
+    with contextlib.ExitStack() as stack:
+        hosts = [stack.enter_context(rlay.serve("CartPole-v1", "tcp://127.0.0.1:0")) for _ in "abc"]
+        pool = rlay.rllib.GamePool([host.address for host in hosts])
+        config = rlay.rllib.environment(_config(), pool=pool)
+        algo = config.build_algo()
+        try:
+            first = algo.train()
+            leases = pool.leases()
+            assert sorted(leases) == ["env runner 1 (sub-env 0)", "env runner 2 (sub-env 0)"]
+            assert len(set(leases.values())) == 2  # a game of its own for each runner
+            # One more sub-env takes the third game; the next finds every game leased.
+            extra = rlay.rllib.env_creator(EnvContext(config.env_config, worker_index=3))
+            assert extra.reset(seed=0)[0].shape == (4,)
+            assert set(pool.leases().values()) == {host.address for host in hosts}
+            message = rf"env runner 4 \(sub-env 0\) has no game: the pool '{pool.name}'"
+            with pytest.raises(rlay.InvalidValue, match=message):
+                rlay.rllib.env_creator(EnvContext(config.env_config, worker_index=4))
+            extra.close()
+            assert pool.leases() == leases  # the closed sub-env gave its game back
+            assert _sampled(first) < _sampled(algo.train())
+        finally:
+            algo.stop()
+        assert pool.leases() == {}  # stopping the algorithm gave every game back
 
 
 def test_vector_entry_point_mode_steps_a_runners_games_together(ray_cluster: Any) -> None:

@@ -7,7 +7,11 @@
   template with ``{worker_index}`` and ``{vector_index}``), on one machine or many;
 * **connect**: each sub-environment dials an already running game (an editor, a
   dedicated server) from a list of addresses; runner ``w`` (1, 2, ...) takes
-  ``addresses[(w - 1) * M : w * M]`` for its ``M = num_envs_per_env_runner`` sub-envs.
+  ``addresses[(w - 1) * M : w * M]`` for its ``M = num_envs_per_env_runner`` sub-envs;
+* **pool**: each sub-environment leases a running game from a :class:`GamePool` (a named
+  Ray actor) and gives it back when it closes, so each game serves one sub-env at a
+  time whichever runners exist; a sub-env that finds every game leased says which
+  runner it is, and which pool.
 
 Example::
 
@@ -24,6 +28,7 @@ settings into ``env_config``; ``config.environment(ENV_NAME, env_config={...})``
 same by hand. Keys of ``env_config``: ``launch`` (argv; ``{worker_index}``,
 ``{vector_index}`` and ``{address}`` are replaced), ``address`` (launch mode's listening
 address template, default ``tcp://127.0.0.1:0``), ``addresses`` (connect mode),
+``pool`` (the name of a :class:`GamePool`),
 ``num_envs_per_env_runner``, ``token``, ``tls`` (a dict of :class:`rlay.TLSOptions`
 fields), ``timeout``, ``accept_timeout``, ``connect_timeout``, ``launch_cwd``,
 ``launch_env``, ``observation_dtype`` (e.g. ``"float32"``: cast a Box observation),
@@ -67,10 +72,18 @@ from gymnasium.vector import VectorEnv
 from rlay.client_env import ClientEnv
 from rlay.errors import InvalidValue
 from rlay.multi import INDEX_FIELD, MultiVectorEnv
+from rlay.rllib_pool import GamePool
 from rlay.server_env import ServerEnv
 from rlay.transports.tls import TLSOptions
 
-__all__ = ["ENV_NAME", "env_creator", "environment", "multi_agent_environment", "register"]
+__all__ = [
+    "ENV_NAME",
+    "GamePool",
+    "env_creator",
+    "environment",
+    "multi_agent_environment",
+    "register",
+]
 
 logger = logging.getLogger("rlay.rllib")
 
@@ -105,21 +118,37 @@ def _free_slot(worker: int, index: int) -> None:
 
 
 class _Slotted(gym.Wrapper[Any, Any, Any, Any]):
-    """Gives the slot back when the env closes; names its runner and index."""
+    """Gives the slot (and a pool's lease) back when the env closes; names its runner
+    and index."""
 
-    def __init__(self, env: gym.Env[Any, Any], worker: int, index: int) -> None:
+    def __init__(
+        self, env: gym.Env[Any, Any], worker: int, index: int, pool: GamePool | None
+    ) -> None:
         super().__init__(env)
         self.worker_index = worker
         self.vector_index = index
         self._slot: tuple[int, int] | None = (worker, index)
+        self._pool = pool
 
     def close(self) -> None:
         try:
             super().close()
         finally:
             if self._slot is not None:
-                _free_slot(*self._slot)
+                _give_back(*self._slot, self._pool)
                 self._slot = None
+
+
+def _holder(worker: int, index: int) -> str:
+    return f"env runner {worker} (sub-env {index})"
+
+
+def _give_back(worker: int, index: int, pool: GamePool | None) -> None:
+    try:
+        if pool is not None:
+            pool.release(_holder(worker, index))
+    finally:
+        _free_slot(worker, index)
 
 
 def _fill(text: str, worker: int, index: int) -> str:
@@ -151,18 +180,42 @@ def env_creator(env_config: Mapping[str, Any]) -> gym.Env[Any, Any] | VectorEnv[
     per_runner = config.get("num_envs_per_env_runner")
     launch = config.get("launch")
     addresses = config.get("addresses")
-    if (launch is None) == (addresses is None):
-        raise InvalidValue("env_config needs exactly one of 'launch' (argv) and 'addresses'")
+    pool_name = config.get("pool")
+    if sum(value is not None for value in (launch, addresses, pool_name)) != 1:
+        raise InvalidValue(
+            "env_config needs exactly one of 'launch' (argv), 'addresses' and 'pool'"
+        )
     index = _take_slot(worker, int(per_runner) if per_runner else None)
+    pool = None
     try:
-        env = _make(config, worker, index, launch, addresses)
+        address = None
+        if pool_name is not None:
+            pool = GamePool.named(str(pool_name))
+            address = pool.lease(_holder(worker, index))
+        elif addresses is not None:
+            address = _listed(config, worker, index, addresses)
+        env = _make(config, worker, index, launch, address)
     except BaseException:
-        _free_slot(worker, index)
+        _give_back(worker, index, pool)
         raise
     dtype = config.get("observation_dtype")
     if dtype is not None and not config.get("multi_agent"):
         env = gym.wrappers.DtypeObservation(env, np.dtype(dtype).type)
-    return _Slotted(env, worker, index)
+    return _Slotted(env, worker, index, pool)
+
+
+def _listed(config: dict[str, Any], worker: int, index: int, addresses: Sequence[str]) -> str:
+    """Runner ``worker``'s address for its sub-env ``index`` from a fixed list."""
+    per_runner = int(config.get("num_envs_per_env_runner") or 1)
+    position = (max(worker, 1) - 1) * per_runner + index
+    if position >= len(addresses):
+        raise InvalidValue(
+            f"env runner {worker} (sub-env {index}) has no game to connect to: env_config"
+            f"['addresses'] lists {len(addresses)} games, but runner {worker} with "
+            f"{per_runner} sub-envs each needs entry {position}; list one address per "
+            "sub-env of every runner (num_env_runners x num_envs_per_env_runner)"
+        )
+    return str(addresses[position])
 
 
 def _make(
@@ -170,7 +223,7 @@ def _make(
     worker: int,
     index: int,
     launch: Sequence[str] | None,
-    addresses: Sequence[str] | None,
+    address: str | None,
 ) -> gym.Env[Any, Any]:
     if config.get("multi_agent"):
         # Imported here: they need pettingzoo and Ray, single-agent envs neither.
@@ -178,14 +231,12 @@ def _make(
         from rlay.rllib_agents import RLlibMultiAgentEnv
 
         remote = _connect(
-            config, worker, index, launch, addresses, ParallelServerEnv, ParallelClientEnv
+            config, worker, index, launch, address, ParallelServerEnv, ParallelClientEnv
         )
         flatten = bool(config.get("flatten_observations", False))
         lives = int(config.get("lives", 4))
         return RLlibMultiAgentEnv(remote, lives=lives, flatten_observations=flatten)
-    env: gym.Env[Any, Any] = _connect(
-        config, worker, index, launch, addresses, ServerEnv, ClientEnv
-    )
+    env: gym.Env[Any, Any] = _connect(config, worker, index, launch, address, ServerEnv, ClientEnv)
     return env
 
 
@@ -194,11 +245,12 @@ def _connect(
     worker: int,
     index: int,
     launch: Sequence[str] | None,
-    addresses: Sequence[str] | None,
+    address: str | None,
     server: Any,
     client: Any,
 ) -> Any:
-    """The runner's env for its sub-env ``index``: launched (``server``) or dialled."""
+    """The runner's env for its sub-env ``index``: launched (``server``) or dialling
+    ``address`` (``client``)."""
     tls = _tls(config.get("tls"))
     token = config.get("token")
     timeout = config.get("timeout", 30.0)
@@ -216,17 +268,7 @@ def _connect(
             launch_env=config.get("launch_env"),
             tls=tls,
         )
-    assert addresses is not None
-    per_runner = int(config.get("num_envs_per_env_runner") or 1)
-    position = (max(worker, 1) - 1) * per_runner + index
-    if position >= len(addresses):
-        raise InvalidValue(
-            f"env runner {worker} (sub-env {index}) has no game to connect to: env_config"
-            f"['addresses'] lists {len(addresses)} games, but runner {worker} with "
-            f"{per_runner} sub-envs each needs entry {position}; list one address per "
-            "sub-env of every runner (num_env_runners x num_envs_per_env_runner)"
-        )
-    address = addresses[position]
+    assert address is not None
     logger.info("env runner %d, sub-env %d: connecting to %s", worker, index, address)
     return client(
         address,
@@ -242,8 +284,8 @@ def _make_vector(config: dict[str, Any], num_envs: int) -> VectorEnv[Any, Any, A
     launch = config.get("launch")
     if launch is None:
         raise InvalidValue(
-            "connect mode ('addresses') needs RLlib's default gym_env_vectorize_mode, "
-            "not 'vector_entry_point'"
+            "connect and pool modes ('addresses', 'pool') need RLlib's default "
+            "gym_env_vectorize_mode, not 'vector_entry_point'"
         )
     address = str(config.get("address", _DEFAULT_ADDRESS))
     if any("{worker_index}" in part for part in [address, *map(str, launch)]):
@@ -276,20 +318,25 @@ def _env_config(
     config: Any,
     launch: Sequence[str] | None,
     addresses: Sequence[str] | None,
+    pool: Sequence[str] | GamePool | None,
     settings: Mapping[str, Any],
 ) -> dict[str, Any]:
     env_config: dict[str, Any] = dict(settings)
+    needed = max(int(config.num_env_runners or 0), 1) * int(config.num_envs_per_env_runner)
     if launch is not None:
         env_config["launch"] = list(launch)
     if addresses is not None:
         env_config["addresses"] = list(addresses)
-        needed = max(int(config.num_env_runners or 0), 1) * int(config.num_envs_per_env_runner)
         if len(addresses) < needed:
             logger.warning(
                 "%d addresses for %d sub-envs: some env runners will have no game",
                 len(addresses),
                 needed,
             )
+    if pool is not None:
+        if not isinstance(pool, GamePool):
+            pool = GamePool(pool)
+        env_config["pool"] = pool.name
     env_config["num_envs_per_env_runner"] = int(config.num_envs_per_env_runner)
     return env_config
 
@@ -307,15 +354,19 @@ def environment(
     *,
     launch: Sequence[str] | None = None,
     addresses: Sequence[str] | None = None,
+    pool: Sequence[str] | GamePool | None = None,
     **settings: Any,
 ) -> Any:
-    """``config.environment(...)`` with rlay's env: launch mode (``launch=argv``) or
-    connect mode (``addresses=[...]``); ``settings`` are further ``env_config`` keys.
+    """``config.environment(...)`` with rlay's env: launch mode (``launch=argv``),
+    connect mode from a fixed list (``addresses=[...]``) or from a pool that lends each
+    running game to one sub-env at a time (``pool=[...]`` or a :class:`GamePool`; a
+    list becomes a pool, which needs ``ray.init`` first); ``settings`` are further
+    ``env_config`` keys.
 
     Call it after ``config.env_runners(...)``: it reads ``num_envs_per_env_runner`` to
     give each runner its own addresses. Returns the config.
     """
-    env_config = _env_config(config, launch, addresses, settings)
+    env_config = _env_config(config, launch, addresses, pool, settings)
     return config.environment(register(), env_config=env_config)
 
 
@@ -324,6 +375,7 @@ def multi_agent_environment(
     *,
     launch: Sequence[str] | None = None,
     addresses: Sequence[str] | None = None,
+    pool: Sequence[str] | GamePool | None = None,
     behaviors: Mapping[str, str] | None = None,
     **settings: Any,
 ) -> Any:
@@ -332,12 +384,13 @@ def multi_agent_environment(
     :mod:`rlay.rllib_agents`) mapped to its behaviour's policy.
 
     ``behaviors`` maps each agent name to its behaviour; without it the game is started
-    (launch mode) or dialled (connect mode, the first address) once here to read its
-    layout. Other arguments as :func:`environment`. Returns the config.
+    (launch mode) or dialled (connect mode: the first address, or one the pool lends)
+    once here to read its layout. Other arguments as :func:`environment`. Returns the
+    config.
     """
     from rlay.rllib_agents import BehaviorMapping
 
-    env_config = _env_config(config, launch, addresses, settings)
+    env_config = _env_config(config, launch, addresses, pool, settings)
     env_config["multi_agent"] = True
     if behaviors is None:
         probe: Any = env_creator(env_config)
