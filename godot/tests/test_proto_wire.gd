@@ -54,3 +54,20 @@ func test_negative_zero_is_not_a_default(check: Variant) -> void:
 	check.truth(not ProtoWire.is_default_double(-zero), "-0.0 is written")
 	var tiny := 1e-300
 	check.truth(not ProtoWire.is_default_double(tiny * 1e-10), "a denormal is written")
+
+
+func test_measured_sizes_match_the_bytes(check: Variant) -> void:
+	for value in [0, 1, 127, 128, 16383, 16384, 1 << 35, -1, 0x7FFF_FFFF_FFFF_FFFF]:
+		check.equal(
+			ProtoWire.Writer.varint_size(value), _varint_bytes(value).size(), "varint %d" % value
+		)
+	var measure := ProtoWire.Writer.measurer({})
+	measure.write_varint_field(1, 300)
+	measure.write_double_field(2, 0.5)
+	measure.write_string_field(3, "é")
+	var w := ProtoWire.Writer.new()
+	w.write_varint_field(1, 300)
+	w.write_double_field(2, 0.5)
+	w.write_string_field(3, "é")
+	check.equal(measure.count, w.buffer.size(), "a measuring writer counts what a writer writes")
+	check.truth(measure.buffer.is_empty(), "and writes nothing")

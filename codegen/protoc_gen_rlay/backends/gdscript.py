@@ -332,7 +332,7 @@ class _MessageWriter:
                     f"\t\tif not {member}.is_empty():",
                     f"\t\t\tw.write_tag({n}, ProtoWire.WIRE_LEN)",
                     f"\t\t\tw.write_varint({member}.size() * 8)",
-                    f"\t\t\tw.buffer.append_array({member}.to_byte_array())",
+                    f"\t\t\tw.write_raw({member}.to_byte_array())",
                 ]
             element = "1 if item else 0" if field.kind == "bool" else "item"
             return [

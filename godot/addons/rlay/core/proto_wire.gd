@@ -1,6 +1,8 @@
 ## The protobuf wire format for the generated codec (generated/rlay_v1.gd).
 ##
-## Writer appends fields to a PackedByteArray; Reader walks one without
+## Writer appends fields to a PackedByteArray, each nested message written
+## once in place (its size is measured first, not copied out of a scratch
+## buffer per nesting level); Reader walks one without
 ## copying, records the first malformation in [member Reader.error] and
 ## refuses nesting deeper than [constant MAX_DEPTH]. Integers travel as
 ## GDScript's 64-bit int: a uint64 above 2^63 reads back negative, with the
@@ -28,8 +30,33 @@ const _LOW_57 := 0x01FF_FFFF_FFFF_FFFF
 class Writer:
 	extends RefCounted
 	var buffer := PackedByteArray()
+	## A measuring writer only counts the bytes it would write (buffer stays empty).
+	var measuring := false
+	var count := 0
+	# The sizes of nested messages measured so far (message -> bytes), shared by
+	# the measuring writers of one encoding, so each message is measured once.
+	var sizes := {}
+
+	## The bytes of a varint.
+	static func varint_size(value: int) -> int:
+		if value < 0:
+			return 10
+		var size := 1
+		while value > 0x7F:
+			value >>= 7
+			size += 1
+		return size
+
+	static func measurer(shared: Dictionary) -> Writer:
+		var w := Writer.new()
+		w.measuring = true
+		w.sizes = shared
+		return w
 
 	func write_varint(value: int) -> void:
+		if measuring:
+			count += varint_size(value)
+			return
 		while value < 0 or value > 0x7F:
 			buffer.append((value & 0x7F) | 0x80)
 			value = (value >> 7) & _LOW_57
@@ -43,6 +70,9 @@ class Writer:
 		write_varint(value)
 
 	func write_double(value: float) -> void:
+		if measuring:
+			count += 8
+			return
 		var at := buffer.size()
 		buffer.resize(at + 8)
 		buffer.encode_double(at, value)
@@ -54,7 +84,14 @@ class Writer:
 	func write_bytes_field(number: int, value: PackedByteArray) -> void:
 		write_tag(number, WIRE_LEN)
 		write_varint(value.size())
-		buffer.append_array(value)
+		write_raw(value)
+
+	## Bytes as they are (the body of a length-delimited field).
+	func write_raw(value: PackedByteArray) -> void:
+		if measuring:
+			count += value.size()
+		else:
+			buffer.append_array(value)
 
 	func write_string_field(number: int, value: String) -> void:
 		write_bytes_field(number, value.to_utf8_buffer())
@@ -168,10 +205,21 @@ class Reader:
 
 ## Write message as field number (length-delimited); null writes an empty message.
 static func write_message(w: Writer, number: int, message: Variant) -> void:
-	var inner := Writer.new()
-	if message != null:
-		message.write_to(inner)
-	w.write_bytes_field(number, inner.buffer)
+	w.write_tag(number, WIRE_LEN)
+	if message == null:
+		w.write_varint(0)
+		return
+	var size: int = w.sizes.get(message, -1)
+	if size < 0:
+		var measure := Writer.measurer(w.sizes)
+		message.write_to(measure)
+		size = measure.count
+		w.sizes[message] = size
+	w.write_varint(size)
+	if w.measuring:
+		w.count += size
+	else:
+		message.write_to(w)
 
 
 ## Read one length-delimited message into message; false (and r.error) when malformed.
