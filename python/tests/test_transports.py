@@ -16,6 +16,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
 from rlay.errors import (
@@ -28,6 +29,7 @@ from rlay.errors import (
     Unreachable,
 )
 from rlay.transports import Connection, Listener, StreamConnection, connect, listen
+from rlay.transports.base import LargeFrames
 from rlay.transports.spin import SPIN_CAP_NS, SPIN_FLOOR_NS, SpinBudget
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, encode_frame
 
@@ -220,6 +222,64 @@ def test_send_accepts_bytes_like(opened: Opened, kind: str) -> None:
     assert pair.env.recv(timeout=WAIT) == b"abc"
     assert pair.env.recv(timeout=WAIT) == b"defgh"
     assert pair.env.recv(timeout=WAIT) == bytes(40_000)
+
+
+@pytest.fixture(params=["tcp", "unix", "shm"])
+def gathering_kind(request: pytest.FixtureRequest) -> str:
+    """The transports whose connections send a frame from parts (``send_parts``)."""
+    return str(request.param)
+
+
+def test_send_parts_is_one_frame_of_the_joined_parts(opened: Opened, gathering_kind: str) -> None:
+    pair = opened.pair(gathering_kind)
+    array = np.arange(3 * 2**20 // 4, dtype=np.float32).reshape(-1, 3)
+    rounds = [
+        [b"", b"ab", memoryview(b"cde")],  # small: joined with the header
+        [b"head", memoryview(array[:2_000]), bytearray(b"tail")],  # 24 KB: gathered
+        [b"head", memoryview(array), b"tail"],  # 3 MiB: more than the ring at once
+    ]
+    # Enough middle-sized frames that the shm ring wraps in the middle of one.
+    rounds += [[os.urandom(1000), memoryview(array[: 1_000 + k])] for k in range(40)]
+    for parts in rounds:
+        expected = b"".join(bytes(memoryview(part).cast("B")) for part in parts)
+        join = in_thread(lambda parts=parts: pair.env.send_parts(parts))  # type: ignore[attr-defined]
+        received = pair.agent.recv(timeout=WAIT * 4)
+        join()
+        assert received == expected
+    pair.env.send(b"after")  # the stream goes on
+    assert pair.agent.recv(timeout=WAIT) == b"after"
+
+
+def test_a_large_frame_the_caller_keeps_is_never_written_again(
+    opened: Opened, gathering_kind: str
+) -> None:
+    pair = opened.pair(gathering_kind)
+    payloads = [bytes([i]) * (2**20 + 5) for i in range(6)]
+    kept = []
+    for i, payload in enumerate(payloads):
+        join = in_thread(lambda payload=payload: pair.env.send(payload))
+        frame = pair.agent.recv(timeout=WAIT * 4)
+        join()
+        assert frame == payload
+        if i % 2 == 0:
+            kept.append(np.frombuffer(frame, np.uint8))  # an observation living in it
+        del frame  # the others are dropped: their buffers may be received into again
+    assert [bytes(array) for array in kept] == payloads[0::2]
+
+
+def test_large_frame_buffers_come_back_only_when_nothing_refers_to_them() -> None:
+    frames = LargeFrames()
+    first = frames.take(100)
+    first_id = id(first)  # stable: the pool keeps it alive
+    view = memoryview(first)
+    del first
+    second = frames.take(100)
+    assert second is not view.obj  # the view still uses the first one
+    view.release()
+    del view
+    third = frames.take(100)  # the first is free now; the second is not
+    assert id(third) == first_id
+    assert frames.take(50) is not third  # another size: a new buffer
 
 
 def test_many_frames_in_order(opened: Opened, kind: str) -> None:

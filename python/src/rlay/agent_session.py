@@ -244,6 +244,24 @@ class AgentSession:
                     return StepResult(observations, *columns, *self._extras(extra, n))
         return self._step_result(self._reply("step", data).step, n)
 
+    def step_vector(self, actions: Any) -> tuple[Any, Any, Any, Any, StepResult | None]:
+        """:meth:`step` for a vector env: observations, rewards, terminated, truncated and
+        the whole result only when some sub-env has an info or a final step (else None:
+        no list of ``num_envs`` empty infos is built)."""
+        codec = self._codec
+        if codec is not None:
+            data = self._exchange(self._step_frame(actions))
+            fast = codec.decode_reply(data)
+            if fast is not None and fast.extra is None:
+                observations = codec.observations(fast)
+                columns = codec.columns(fast)
+                if observations is not None and columns is not None:
+                    return (observations, *columns, None)
+            result = self._step_reply(data)
+        else:
+            result = self.step(actions)
+        return (result.observations, result.rewards, result.terminated, result.truncated, result)
+
     def step_single(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         """Step an env of one sub-env with an action in element form; returns Gymnasium's
         ``(observation, reward, terminated, truncated, info)``."""

@@ -235,14 +235,9 @@ class RemoteVectorEnv(_AgentCore, VectorEnv[Any, Any, Any]):
 
     def step(self, actions: Any) -> tuple[Any, Any, Any, Any, dict[str, Any]]:
         """Step every sub-env with its action (batch form)."""
-        result = self._require().step(actions)
-        return (
-            result.observations,
-            result.rewards,
-            result.terminated,
-            result.truncated,
-            self._vector_infos(result),
-        )
+        observations, rewards, terminated, truncated, result = self._require().step_vector(actions)
+        infos = {} if result is None else self._vector_infos(result)
+        return observations, rewards, terminated, truncated, infos
 
     def render(self) -> tuple[Any, ...] | None:
         """One frame per sub-environment."""

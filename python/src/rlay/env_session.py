@@ -159,6 +159,10 @@ class EnvSession:
         name: str = "",
     ) -> None:
         self._connection = connection
+        # Optional on a Connection (the stream and shm transports have it).
+        self._connection_send_parts: Callable[[list[Any]], None] | None = getattr(
+            connection, "send_parts", None
+        )
         self._backend = backend
         self._token = token or ""
         self.hello_timeout = hello_timeout
@@ -292,24 +296,24 @@ class EnvSession:
             if action is not None:
                 try:
                     stepped = single(action)
-                    frame = codec.encode_reply_one(*stepped)
-                    if frame is None:
-                        frame = codec.encode_reply(*batch_of_single(*stepped))
+                    parts = codec.encode_reply_one(*stepped)
+                    if parts is None:
+                        parts = codec.encode_reply_parts(*batch_of_single(*stepped))
                 except Exception as error:
                     self._send(self._error_response("step", error))
                     return
-                self._connection.send(frame)
+                self._send_parts(parts)
                 return
         if codec is not None:
             actions = codec.decode_request(data)
             if actions is not None:
                 try:
                     result = self._backend.step(actions)
-                    frame = codec.encode_reply(*result)
+                    parts = codec.encode_reply_parts(*result)
                 except Exception as error:
                     self._send(self._error_response("step", error))
                     return
-                self._connection.send(frame)
+                self._send_parts(parts)
                 return
         request = self._parse(data)
         kind = request.WhichOneof("kind")
@@ -466,6 +470,15 @@ class EnvSession:
 
     def _send(self, response: session_pb2.SessionResponse) -> None:
         self._connection.send(response.SerializeToString())
+
+    def _send_parts(self, parts: list[Any]) -> None:
+        """One frame from its parts: gathered by a transport that can (no join of a large
+        observation), else joined."""
+        send_parts = self._connection_send_parts
+        if send_parts is not None:
+            send_parts(parts)
+        else:
+            self._connection.send(b"".join(parts))
 
     def _fatal(self, code: session_pb2.ErrorCode, message: str, *, log: bool = True) -> None:
         """Answer with an error frame before closing; a dead peer is no news."""

@@ -254,6 +254,22 @@ class StepCodec:
         finals: Sequence[FinalStep],
     ) -> bytes:
         """The step reply frame (columns checked like the generic path checks them)."""
+        return b"".join(
+            self.encode_reply_parts(observations, rewards, terminated, truncated, infos, finals)
+        )
+
+    def encode_reply_parts(
+        self,
+        observations: Any,
+        rewards: Any,
+        terminated: Any,
+        truncated: Any,
+        infos: Sequence[dict[str, Any]],
+        finals: Sequence[FinalStep],
+    ) -> list[Any]:
+        """:meth:`encode_reply` as the parts whose concatenation is the frame; the
+        observations are the array's own memory when it is contiguous (a transport
+        that gathers parts sends them without a copy)."""
         n = self.num_envs
         obs = coerce_array(observations, self._obs.dtype, self._obs.shape, path="observations")
         heads = self._reply_heads
@@ -268,27 +284,26 @@ class StepCodec:
                 heads[0],
             )
         )
-        return b"".join(
-            (
-                lead,
-                _data(obs),
-                heads[1],
-                _column(rewards, F64_LE, n, "rewards"),
-                heads[2],
-                _column(terminated, BOOL, n, "terminated"),
-                heads[3],
-                _column(truncated, BOOL, n, "truncated"),
-                extra,
-            )
-        )
+        return [
+            lead,
+            _data(obs),
+            heads[1],
+            _column(rewards, F64_LE, n, "rewards"),
+            heads[2],
+            _column(terminated, BOOL, n, "terminated"),
+            heads[3],
+            _column(truncated, BOOL, n, "truncated"),
+            extra,
+        ]
 
     def encode_reply_one(
         self, observation: Any, reward: Any, terminated: Any, truncated: Any, info: Any
-    ) -> bytes | None:
-        """The reply of a single env's step with no info, from the values ``env.step``
-        returned; None when only :meth:`encode_reply` can tell how to cast them (or what
-        is wrong with them): an observation that is not a C-contiguous array of the
-        space's dtype and shape, a reward struct does not take as a float, an info."""
+    ) -> list[Any] | None:
+        """The parts of the reply (see :meth:`encode_reply_parts`) of a single env's step
+        with no info, from the values ``env.step`` returned; None when only
+        :meth:`encode_reply` can tell how to cast them (or what is wrong with them): an
+        observation that is not a C-contiguous array of the space's dtype and shape, a
+        reward struct does not take as a float, an info."""
         part = self._obs
         if (
             info
@@ -303,7 +318,7 @@ class StepCodec:
             tail = self._tail.pack(h1, reward, h2, bool(terminated), h3, bool(truncated))
         except (struct.error, TypeError, ValueError):
             return None
-        return b"".join((self._lead, memoryview(observation), tail))  # type: ignore[arg-type]
+        return [self._lead, memoryview(observation), tail]  # type: ignore[arg-type]
 
     def _extra(self, infos: Sequence[dict[str, Any]], finals: Sequence[FinalStep]) -> bytes:
         # Appended after fields 1-4, protobuf's own serialization of the repeated fields

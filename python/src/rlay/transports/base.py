@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import queue
+import sys
 from types import TracebackType
 from typing import Generic, Literal, Protocol, TypeVar
 
@@ -21,6 +22,7 @@ __all__ = [
     "Connection",
     "Frame",
     "FramedConnection",
+    "LargeFrames",
     "Listener",
     "Payload",
     "Side",
@@ -159,6 +161,52 @@ class FramedConnection(Closable):
         if self._failure is None:
             self._failure = error
         return error
+
+
+class LargeFrames:
+    """The bytearrays a transport receives large frames into, reused once free.
+
+    A frame is the caller's own (see :data:`Frame`): an observation decoded from it
+    lives in it. A new 4 MiB bytearray costs a zeroing pass (and fresh pages) as long
+    as a copy, so the last ``keep`` buffers are kept and a buffer of the right size is
+    handed out again only when nothing else refers to it any more (CPython's reference
+    count: every array, view or name that uses its memory holds a reference). A caller
+    that keeps its observations gets fresh buffers, exactly as without this::
+
+        >>> frames = LargeFrames()
+        >>> first = frames.take(8)
+        >>> frames.take(8) is first  # still referred to by ``first``
+        False
+        >>> del first
+        >>> len(frames.take(8))  # one of the two kept ones, free again
+        8
+    """
+
+    __slots__ = ("_buffers", "_keep")
+
+    def __init__(self, keep: int = 2) -> None:
+        self._buffers: list[bytearray] = []
+        self._keep = keep
+
+    def take(self, size: int) -> bytearray:
+        """A bytearray of ``size`` bytes that nothing else refers to (contents undefined)."""
+        buffers = self._buffers
+        if _REFCOUNTS:
+            for i in range(len(buffers)):
+                # Two references: the list's and getrefcount's argument.
+                if len(buffers[i]) == size and sys.getrefcount(buffers[i]) == 2:
+                    buffer = buffers.pop(i)
+                    buffers.append(buffer)
+                    return buffer
+        buffer = bytearray(size)
+        buffers.append(buffer)
+        if len(buffers) > self._keep:
+            del buffers[0]
+        return buffer
+
+
+# Reference counts tell when a buffer is free only where they are exact.
+_REFCOUNTS = sys.implementation.name == "cpython" and hasattr(sys, "getrefcount")
 
 
 class AcceptQueue(Generic[_Conn]):

@@ -47,7 +47,11 @@ record header), at least 20 µs and at most 150 µs: a wake-up costs 40-60 µs
 on a busy VM, so the cap covers a peer's wake-up plus a short env step and
 two peers that both slept once settle back into spinning. When replies come
 later than the cap (a human-paced game, a long policy update) the budget
-shrinks to nothing, so waiting costs no CPU. It then sets its ``sleeping``
+shrinks to nothing, so waiting costs no CPU. A turn of the spin that took
+over 30 µs (a ``sched_yield`` that let another process run: the machine is
+busy) ends the spin at once and zeroes the budget, which grows back as
+replies come in time: on a loaded machine a spinning receiver only competes
+with the other processes, its peer among them. It then sets its ``sleeping``
 flag, checks the counter again and blocks in ``recv`` on the socket. A
 producer that publishes and sees the flag writes one byte (a doorbell) to
 the socket. Blocked producers of a full ring do the same with the ``writer

@@ -14,11 +14,11 @@ import platform
 import socket
 import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from time import monotonic, monotonic_ns
 
 from rlay.errors import ConnectionClosed, FrameTooLarge, ProtocolError, RlayError, Timeout
-from rlay.transports.base import Frame, FramedConnection, Payload, wait_limit
+from rlay.transports.base import Frame, FramedConnection, LargeFrames, Payload, wait_limit
 from rlay.transports.sockets import DEFAULT_SEND_TIMEOUT
 from rlay.transports.spin import SPIN_CAP_NS, SpinBudget
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, check_frame_size
@@ -64,6 +64,10 @@ _EOF = "peer closed the connection"
 # peer, if the scheduler put both here) run before the spin goes on.
 _yield: Callable[[], None] = getattr(os, "sched_yield", lambda: None)
 
+
+# One turn of the spin (a check and a sched_yield) takes about a microsecond when this
+# CPU has nothing else to run; a turn this long means another process ran meanwhile.
+_PREEMPTED_NS = 30_000
 
 _MSG_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 _TIMEVAL = struct.Struct("@ll")
@@ -128,6 +132,7 @@ class ShmConnection(FramedConnection):
         # Spinning for a peer in this very process only keeps it from the GIL.
         self._spin_allowed = True
         self._spin = SpinBudget()
+        self._large = LargeFrames()
         self._partial: _Partial | None = None
         self._failure: RlayError | None = None
         self._eof = False
@@ -261,7 +266,7 @@ class ShmConnection(FramedConnection):
         if available < padded:
             if deadline is None:
                 deadline = deadline_after(timeout)
-            partial = _Partial(size, padded)
+            partial = _Partial(size, padded, self._large.take(size))
             self._consume(_RECORD_SIZE)
             self._partial = partial
             return self._recv_rest(partial, deadline, timeout)
@@ -270,7 +275,7 @@ class ShmConnection(FramedConnection):
         if end <= self._cap and size > _OWN_FRAME:
             # A large frame is copied once, into a bytearray that becomes the caller's
             # frame (see Frame): slicing the map would copy it, and decoding again.
-            own = bytearray(size)
+            own = self._large.take(size)
             with memoryview(self._mm) as segment:
                 own[:] = segment[start : start + size]
             data: Frame = own
@@ -303,7 +308,18 @@ class ShmConnection(FramedConnection):
         if deadline is not None:
             spin_end = min(spin_end, int(deadline * 1e9))
         written = ctrl[index]
-        while written == r and monotonic_ns() < spin_end:
+        last = started
+        while written == r:
+            now = monotonic_ns()
+            if now >= spin_end:
+                break
+            if now - last > _PREEMPTED_NS:
+                # The last turn lost the CPU to another process: this machine is busy,
+                # and spinning on would compete with it (and perhaps with the peer) for a
+                # core. Sleep on the doorbell now; the budget grows back as replies come.
+                self._spin.ns = 0
+                break
+            last = now
             # Yield between checks: a peer waiting for this CPU runs at once.
             _yield()
             written = ctrl[index]
@@ -374,10 +390,26 @@ class ShmConnection(FramedConnection):
         else:
             payload = memoryview(payload).cast("B")
             size = payload.nbytes
+        self._send_views([payload], size)
+
+    def send_parts(self, parts: Sequence[Payload]) -> None:
+        """Send the concatenation of ``parts`` as one frame, each part copied straight
+        into the ring (a large observation is not joined to its message first).
+
+        >>> connection.send_parts([b"\\x0a", memoryview(b"\\x00")])  # doctest: +SKIP
+        """
+        self._check_usable()
+        views: list[Payload] = [p if type(p) is bytes else memoryview(p).cast("B") for p in parts]
+        size = sum(map(len, views))
+        if size <= _JOIN_MAX:
+            views = [b"".join(views)]
+        self._send_views(views, size)
+
+    def _send_views(self, views: list[Payload], size: int) -> None:
         check_frame_size(size, self.max_frame_size)
         self._busy = True
         try:
-            self._send(payload, size)
+            self._send(views, size)
         except ValueError:
             if self._closed:
                 raise ConnectionClosed(f"the connection to {self.description} is closed") from None
@@ -389,14 +421,14 @@ class ShmConnection(FramedConnection):
         if self._eof:
             raise ConnectionClosed(f"{_EOF} ({self.description})")
 
-    def _send(self, payload: Payload, size: int) -> None:
+    def _send(self, views: list[Payload], size: int) -> None:
         ctrl = self._ctrl
         cap = self._cap
         w = self._w
         padded = _padded(size)
         read = ctrl[self._out + _READ]
         if padded > cap - (w - read):
-            self._send_pieces(payload, size)
+            self._send_pieces(views, size)
             return
         pos = w & self._mask
         mm = self._mm
@@ -411,20 +443,32 @@ class ShmConnection(FramedConnection):
             pos = 0
         start = self._out_data + pos
         header = _RECORD.pack(size, stamp)
-        end = pos + _RECORD_SIZE + size
-        if end <= cap and size <= _JOIN_MAX:
-            mm[start : start + _RECORD_SIZE + size] = header + payload  # one copy
-        elif end <= cap:
-            mm[start : start + _RECORD_SIZE] = header
-            mm[start + _RECORD_SIZE : start + _RECORD_SIZE + size] = payload
+        if pos + _RECORD_SIZE + size <= cap and size <= _JOIN_MAX and len(views) == 1:
+            mm[start : start + _RECORD_SIZE + size] = header + views[0]  # one copy
         else:
             mm[start : start + _RECORD_SIZE] = header
-            split = cap - pos - _RECORD_SIZE
-            base = self._out_data
-            with memoryview(payload) as view:
-                mm[start + _RECORD_SIZE : base + cap] = view[:split]
-                mm[base : base + end - cap] = view[split:]
+            at = pos + _RECORD_SIZE
+            for view in views:
+                at = self._copy_in(at, view)
         self._publish(w + padded)
+
+    def _copy_in(self, at: int, view: Payload) -> int:
+        """Copy ``view`` into the outgoing ring from offset ``at`` on, wrapping at its end;
+        the offset after it."""
+        cap = self._cap
+        base = self._out_data
+        mm = self._mm
+        if at >= cap:
+            at -= cap
+        count = len(view)
+        room = cap - at
+        if count <= room:
+            mm[base + at : base + at + count] = view
+            return at + count
+        with memoryview(view) as whole:
+            mm[base + at : base + cap] = whole[:room]
+            mm[base : base + count - room] = whole[room:]
+        return count - room
 
     def _publish(self, w: int) -> None:
         """Make the outgoing ring's bytes up to ``w`` visible; wake a sleeping reader."""
@@ -437,15 +481,15 @@ class ShmConnection(FramedConnection):
         if ctrl[self._out + _READER_SLEEPS]:
             self._ring()
 
-    def _send_pieces(self, payload: Payload, size: int) -> None:
+    def _send_pieces(self, views: list[Payload], size: int) -> None:
         """Stream a record through the ring as the reader frees room."""
         deadline = deadline_after(self.send_timeout)
         header = _RECORD.pack(size, monotonic_ns())
         padding = bytes(_padded(size) - _RECORD_SIZE - size)
         try:
-            with memoryview(payload) as view:
-                for part in (memoryview(header), view, memoryview(padding)):
-                    self._write_part(part, deadline)
+            for part in (header, *views, padding):
+                with memoryview(part) as view:
+                    self._write_part(view, deadline)
         except Timeout:
             # Part of the record may be out: the ring cannot carry another frame.
             self.close()
@@ -526,11 +570,11 @@ class ShmConnection(FramedConnection):
 class _Partial:
     """A frame being collected from the ring in pieces."""
 
-    def __init__(self, size: int, padded: int) -> None:
+    def __init__(self, size: int, padded: int, buffer: bytearray) -> None:
         self.size = size
         self.body = padded - _RECORD_SIZE  # bytes after the header, padding included
         self.received = 0
-        self.buffer = bytearray(size)
+        self.buffer = buffer
         self.view = memoryview(self.buffer)
 
 

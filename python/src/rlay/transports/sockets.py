@@ -24,6 +24,7 @@ import stat
 import struct
 import sys
 import threading
+from collections.abc import Sequence
 from time import monotonic
 
 from rlay.address import Address
@@ -36,7 +37,14 @@ from rlay.errors import (
     Timeout,
     Unreachable,
 )
-from rlay.transports.base import Closable, Frame, FramedConnection, Payload, wait_limit
+from rlay.transports.base import (
+    Closable,
+    Frame,
+    FramedConnection,
+    LargeFrames,
+    Payload,
+    wait_limit,
+)
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, HEADER, check_frame_size
 
 __all__ = [
@@ -121,6 +129,7 @@ class StreamConnection(FramedConnection):
         self._sock = sock
         self._buffer = bytearray(_BUFFER_SIZE)
         self._view = memoryview(self._buffer)
+        self._large = LargeFrames()
         self._start = 0  # buffered bytes are _buffer[_start:_end]
         self._end = 0
         self._closed = False
@@ -208,7 +217,7 @@ class StreamConnection(FramedConnection):
     ) -> bytearray:
         """Receive a frame larger than the kept buffer straight into a buffer of its own,
         which becomes the frame: no copy after the kernel's."""
-        frame = bytearray(size)
+        frame = self._large.take(size)
         start = self._start + _HEADER_SIZE
         got = min(self._end - start, size)
         frame[:got] = self._view[start : start + got]
@@ -312,18 +321,45 @@ class StreamConnection(FramedConnection):
             raise ConnectionClosed(f"the connection to {self.description} is closed")
         size = len(payload) if type(payload) is bytes else memoryview(payload).nbytes
         check_frame_size(size, self.max_frame_size)
+        header = _pack_header(size)
+        if size < _SCATTER_MIN:
+            self._transmit([header + payload], size)
+        else:
+            self._transmit([header, payload], size)
+
+    def send_parts(self, parts: Sequence[Payload]) -> None:
+        """Send the concatenation of ``parts`` as one frame, in one system call: a large
+        part (an observation array's memory) is gathered by the kernel, not joined first.
+
+        >>> connection.send_parts([b"\\x0a", memoryview(b"\\x00")])  # doctest: +SKIP
+        """
+        if self._closed:
+            raise ConnectionClosed(f"the connection to {self.description} is closed")
+        views = [p if type(p) is bytes else memoryview(p).cast("B") for p in parts]
+        size = sum(map(len, views))
+        check_frame_size(size, self.max_frame_size)
+        header = _pack_header(size)
+        if size < _SCATTER_MIN:
+            self._transmit([b"".join([header, *views])], size)
+        else:
+            self._transmit([header, *views], size)
+
+    def _transmit(self, chunks: list[Payload], size: int) -> None:
+        """Send the chunks of one frame (header included) within the send timeout."""
         if not self._kernel_timeouts:
             self._use_timeout(self._send_timeout)
-        header = _pack_header(size)
         started = monotonic()
         try:
-            if size < _SCATTER_MIN:
-                frame = header + payload
+            if len(chunks) == 1:
+                frame = chunks[0]
                 sent = self._sock.send(frame)
                 if sent < len(frame):
                     self._send_rest([memoryview(frame)[sent:]], started)
             else:
-                self._send_scattered(header, payload, size, started)
+                views = [memoryview(chunk).cast("B") for chunk in chunks]
+                sent = self._sock.sendmsg(views) if _HAS_SENDMSG else 0
+                if sent < _HEADER_SIZE + size:
+                    self._send_rest(_unsent(views, sent), started)
         except (BlockingIOError, TimeoutError):
             # Part of the frame may be out: the stream cannot carry another.
             self.close()
@@ -339,15 +375,6 @@ class StreamConnection(FramedConnection):
             if self._closed:
                 raise ConnectionClosed(f"the connection to {self.description} is closed") from None
             raise ConnectionClosed(f"{_EOF} ({self.description}): {error}") from None
-
-    def _send_scattered(self, header: bytes, payload: Payload, size: int, started: float) -> None:
-        """Header and payload in one system call, without joining them."""
-        with memoryview(payload) as view, view.cast("B") as data:
-            sent = self._sock.sendmsg([header, data]) if _HAS_SENDMSG else 0
-            if sent < _HEADER_SIZE:
-                self._send_rest([memoryview(header)[sent:], data], started)
-            elif sent < _HEADER_SIZE + size:
-                self._send_rest([data[sent - _HEADER_SIZE :]], started)
 
     def _send_rest(self, parts: list[memoryview], started: float) -> None:
         """Finish a send the first system call did not complete, within the send timeout.
@@ -535,6 +562,22 @@ class StreamListener(Closable):
 
     def _label(self) -> str:
         return self.address
+
+
+def _unsent(views: list[memoryview], sent: int) -> list[memoryview]:
+    """What is left of ``views`` after the first ``sent`` bytes went out.
+
+    >>> [bytes(v) for v in _unsent([memoryview(b"ab"), memoryview(b"cde")], 3)]
+    [b'de']
+    """
+    rest = []
+    for view in views:
+        if sent >= len(view):
+            sent -= len(view)
+            continue
+        rest.append(view[sent:])
+        sent = 0
+    return rest
 
 
 def _format_peer(peer: object) -> str:
