@@ -121,18 +121,44 @@ def pieces(payload_name: str) -> list[tuple[str, str, Callable[[], object]]]:
             )
 
             def read_reply() -> object:
-                return codec.single(codec.decode_reply(reply_wire))
+                return codec.decode_reply_one(reply_wire)
 
-        out += [
-            ("agent", "read the reply (StepCodec)", read_reply),
-            ("env", "read the request (StepCodec)", lambda: codec.decode_request(request_wire)),
-            (
-                "env",
-                "backend step (GymBackend/vector backend + echo env)",
-                lambda: backend.step(codec.decode_request(request_wire)),
-            ),
-            ("env", "build the reply (StepCodec)", lambda: codec.encode_reply(*result)),
-        ]
+        single = backend.single_step() if not payload.batched else None
+        if single is not None:  # one env without autoreset: no batch form on the env side
+            stepped = single(codec.decode_request_one(request_wire))
+            out += [
+                ("agent", "read the reply (StepCodec, one env)", read_reply),
+                (
+                    "env",
+                    "read the request (StepCodec, one env)",
+                    lambda: codec.decode_request_one(request_wire),
+                ),
+                (
+                    "env",
+                    "GymBackend.single_step + echo env",
+                    lambda: single(codec.decode_request_one(request_wire)),
+                ),
+                (
+                    "env",
+                    "build the reply (StepCodec, one env, joined)",
+                    lambda: b"".join(codec.encode_reply_one(*stepped) or ()),
+                ),
+            ]
+        else:
+            out += [
+                ("agent", "read the reply (StepCodec)", read_reply),
+                (
+                    "env",
+                    "read the request (StepCodec)",
+                    lambda: codec.decode_request(request_wire),
+                ),
+                (
+                    "env",
+                    "backend step (GymBackend/vector backend + echo env)",
+                    lambda: backend.step(codec.decode_request(request_wire)),
+                ),
+                ("env", "build the reply (StepCodec)", lambda: codec.encode_reply(*result)),
+            ]
     # The generic path (protobuf messages, space-directed codecs), which other spaces take.
     if not payload.batched:
         out.append(
