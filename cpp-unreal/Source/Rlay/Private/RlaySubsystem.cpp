@@ -69,9 +69,14 @@ void URlaySubsystem::RegisterAgent(URlayAgentComponent* Agent)
 	{
 		return;
 	}
+	if (bStarted && bMultiAgent && Roster.Join(Agent))
+	{
+		Agents.Add(Agent);
+		return;
+	}
 	if (bStarted)
 	{
-		// The spec (num_envs) is fixed once a trainer may have seen it.
+		// The spec (num_envs, the agents) is fixed once a trainer may have seen it.
 		UE_LOG(LogRlay, Warning, TEXT("rlay: agent %s registered after the link started; it is not part of the env"),
 			*Agent->GetName());
 		return;
@@ -82,6 +87,10 @@ void URlaySubsystem::RegisterAgent(URlayAgentComponent* Agent)
 void URlaySubsystem::UnregisterAgent(URlayAgentComponent* Agent)
 {
 	Agents.Remove(Agent);
+	if (bMultiAgent)
+	{
+		Roster.Leave(Agent);
+	}
 	if (Agents.IsEmpty() && bStarted)
 	{
 		Link.Stop();
@@ -121,6 +130,38 @@ FString URlaySubsystem::GetListenAddress() const
 
 bool URlaySubsystem::StartLink()
 {
+	bMultiAgent = FRlayAgentRoster::IsMultiAgent(Agents);
+	if (bMultiAgent)
+	{
+		FString Error;
+		if (!Roster.Build(Agents, Error))
+		{
+			UE_LOG(LogRlay, Error, TEXT("rlay: %s; playing without a trainer"), *Error);
+			return false;
+		}
+		Roster.bRespawnEndedAgents = bRespawnEndedAgents;
+		Spec = rlay::MultiAgentSpec(ToUtf8(EnvId));
+		Roster.Describe(Spec);
+		UE_LOG(LogRlay, Log, TEXT("rlay: multi-agent game, %d agents in %d behaviours"), Agents.Num(),
+			static_cast<int32>(Spec.behaviors.size()));
+	}
+	else
+	{
+		DescribeSingleAgent();
+	}
+	Spec.max_episode_steps = static_cast<uint64>(Agents[0]->MaxEpisodeSteps > 0 ? Agents[0]->MaxEpisodeSteps : 0);
+	if (Agents[0]->Capture != nullptr)
+	{
+		Spec.render_modes = {"rgb_array"};
+	}
+	Spec.render_fps = FixedStepSeconds > 0.0f ? 1.0 / FixedStepSeconds : 0.0;
+	*Spec.mutable_metadata() = rlay::MapOf({{"engine", rlay::StringValue("unreal")}});
+	Ended.SetNumZeroed(Agents.Num());
+	return Connect();
+}
+
+void URlaySubsystem::DescribeSingleAgent()
+{
 	rlay::v1::Space Observation;
 	rlay::v1::Space Action;
 	Agents[0]->DescribeSpaces(Observation, Action);
@@ -131,15 +172,10 @@ bool URlaySubsystem::StartLink()
 	Spec.num_envs = static_cast<uint32>(Agents.Num());
 	// One sub-environment resets only when asked; several reset ended ones on the next step.
 	Spec.autoreset_mode = Agents.Num() == 1 ? rlay::v1::AutoresetMode::Disabled : rlay::v1::AutoresetMode::NextStep;
-	Spec.max_episode_steps = static_cast<uint64>(Agents[0]->MaxEpisodeSteps > 0 ? Agents[0]->MaxEpisodeSteps : 0);
-	if (Agents[0]->Capture != nullptr)
-	{
-		Spec.render_modes = {"rgb_array"};
-	}
-	Spec.render_fps = FixedStepSeconds > 0.0f ? 1.0 / FixedStepSeconds : 0.0;
-	*Spec.mutable_metadata() = rlay::MapOf({{"engine", rlay::StringValue("unreal")}});
-	Ended.SetNumZeroed(Agents.Num());
+}
 
+bool URlaySubsystem::Connect()
+{
 	rlay::EnvSessionOptions Options;
 	Options.Token = ToUtf8(Launch.Token);
 	Options.Name = ToUtf8(EnvId);
@@ -178,6 +214,20 @@ void URlaySubsystem::Tick(float DeltaTime)
 	{
 		bStarted = true;
 		StartLink();
+	}
+	if (PendingStep != nullptr && PendingStep->Kind == rlay::LockstepCommand::EKind::StepAgents)
+	{
+		// The world advanced one tick: answer once someone needs to decide (or nobody can).
+		const bool bLost = Link.State() != rlay::ELinkState::Connected;
+		if (Roster.EndTick(*PendingStep->Reports, bLost))
+		{
+			PendingStep = nullptr;
+			Link.Complete(rlay::Status::Success());
+		}
+		else
+		{
+			return;  // the step spans another tick
+		}
 	}
 	if (PendingStep != nullptr)
 	{
@@ -218,11 +268,23 @@ void URlaySubsystem::Answer(rlay::LockstepCommand& Command)
 		ApplyActions(*Command.Actions);
 		PendingStep = &Command;
 		return;
+	case rlay::LockstepCommand::EKind::ResetAgents:
+		Roster.Reset(Command.Seed, *Command.Reports);
+		Link.Complete(rlay::Status::Success());
+		return;
+	case rlay::LockstepCommand::EKind::StepAgents:
+		Roster.StartStep(*Command.AgentActions);
+		PendingStep = &Command;
+		return;
 	case rlay::LockstepCommand::EKind::Render:
 		Command.Frames->clear();
 		for (URlayAgentComponent* Agent : Agents)
 		{
 			Command.Frames->push_back(Agent->RenderFrame());
+			if (bMultiAgent)
+			{
+				break;  // one env, one frame: the first agent's view
+			}
 		}
 		Link.Complete(rlay::Status::Success());
 		return;

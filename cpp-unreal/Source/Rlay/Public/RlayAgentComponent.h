@@ -1,4 +1,5 @@
-// An agent: one sub-environment of the game's env. Blueprints describe simple spaces with
+// An agent: one sub-environment of the game's env, or, when agents have a BehaviorName,
+// one named agent of a multi-agent env. Blueprints describe simple spaces with
 // properties (a float Box observation, a Discrete or float Box action) and implement the
 // events; C++ subclasses may override DescribeSpaces / CollectObservation / ApplyAction
 // for any Gymnasium space.
@@ -37,6 +38,17 @@ public:
 	float ActionLow = -1.0f;
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Rlay|Spaces")
 	float ActionHigh = 1.0f;
+	/// Multi-agent games (protocol 1.1): the behaviour (a group of agents sharing spaces, and
+	/// so a policy). Setting it on any agent makes the game multi-agent; agents without one
+	/// are then grouped as "Agent".
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Rlay|Multi-agent")
+	FString BehaviorName;
+	/// Multi-agent games: the agent's unique name; empty: "<behaviour>_<k>" in registration order.
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Rlay|Multi-agent")
+	FString AgentName;
+	/// Multi-agent games: environment steps between two decisions (1: every step).
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Rlay|Multi-agent")
+	int32 DecisionInterval = 1;
 	/// Steps after which an episode is truncated; 0: never.
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Rlay")
 	int32 MaxEpisodeSteps = 0;

@@ -17,8 +17,9 @@ const char* LinkStateName(ELinkState State)
 }
 
 /// The environment the session on the I/O thread sees: it forwards every command to the
-/// game thread and waits for the answer.
-class LockstepLink::FProxy final : public IEnvironment {
+/// game thread and waits for the answer. It is a multi-agent env exactly when the spec
+/// declares agents.
+class LockstepLink::FProxy final : public IMultiAgentEnvironment {
 public:
     explicit FProxy(LockstepLink& InOwner) : Owner(InOwner) {}
 
@@ -66,6 +67,24 @@ public:
         Command.CallResult = &Result;
         return Owner.Forward(Command);
     }
+    Status ResetAgents(std::optional<uint64_t> Seed, const v1::Value* Options, AgentReports& Out) override
+    {
+        LockstepCommand Command;
+        Command.Kind = LockstepCommand::EKind::ResetAgents;
+        Command.Seed = Seed;
+        Command.Options = Options;
+        Command.Reports = &Out;
+        return Owner.Forward(Command);
+    }
+    Status StepAgents(const std::vector<AgentAction>& Actions, AgentReports& Out) override
+    {
+        LockstepCommand Command;
+        Command.Kind = LockstepCommand::EKind::StepAgents;
+        Command.AgentActions = &Actions;
+        Command.Reports = &Out;
+        return Owner.Forward(Command);
+    }
+    IMultiAgentEnvironment* AsMultiAgent() override { return IsMultiAgent(Owner.Spec) ? this : nullptr; }
 
 private:
     LockstepLink& Owner;

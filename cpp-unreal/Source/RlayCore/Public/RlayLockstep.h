@@ -20,10 +20,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "RlayAgentSession.h"
 #include "RlayEnvSession.h"
 #include "RlayTransport.h"
 
@@ -31,7 +33,8 @@ namespace rlay {
 
 /// A command waiting for the game thread.
 struct RLAYCORE_API LockstepCommand {
-    enum class EKind { Reset, Step, Render, Call };
+    /// ResetAgents and StepAgents: a multi-agent spec (RlayAgentSession.h).
+    enum class EKind { Reset, Step, Render, Call, ResetAgents, StepAgents };
     EKind Kind = EKind::Reset;
     /// Reset: what to reset, and where to put observations and infos.
     const ResetArgs* Reset = nullptr;
@@ -45,6 +48,12 @@ struct RLAYCORE_API LockstepCommand {
     std::string CallName;
     const v1::Value* CallArgument = nullptr;
     v1::Value* CallResult = nullptr;
+    /// ResetAgents: the seed and options; StepAgents: one checked action per live agent,
+    /// in agent order. Both: where to report the agents.
+    std::optional<uint64_t> Seed;
+    const v1::Value* Options = nullptr;
+    const std::vector<AgentAction>* AgentActions = nullptr;
+    AgentReports* Reports = nullptr;
 };
 
 enum class ELinkState {
