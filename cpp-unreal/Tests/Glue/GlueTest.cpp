@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "CartPoleAgent.h"
+#include "FakeTrainer.h"
 #include "RlaySubsystem.h"
 #include "RlayTensors.h"
 #include "RlayValues.h"
@@ -44,23 +45,6 @@ struct FFakeGame
 	}
 };
 
-struct FTrainer
-{
-	rlay::Connection Link;
-	rlay::v1::SessionResponse Call(const rlay::v1::SessionRequest& Request)
-	{
-		rlay::Bytes Frame;
-		rlay::EncodeFrame(Request, Frame);
-		rlay::v1::SessionResponse Response;
-		if (Link.SendFrame(Frame, 5000) != rlay::EIo::Ok) return Response;
-		rlay::Bytes Reply;
-		if (Link.ReceiveFrame(Reply, 10000, 10000, rlay::DefaultMaxFrameSize) == rlay::EIo::Ok)
-		{
-			Response.ParseFromArray(Reply.data(), Reply.size());
-		}
-		return Response;
-	}
-};
 }  // namespace
 
 TEST(LaunchOptions, CommandLineBeatsEnvironment)
@@ -95,7 +79,7 @@ TEST(Subsystem, LockstepStepsTakeAndRestoreTheFixedTimeStep)
 	double Reward = 0;
 	double PreviousScale = 0;
 	std::thread Trainer([&] {
-		FTrainer T;
+		FFakeTrainer T;
 		rlay::Address Where;
 		std::string Error;
 		rlay::Address::Parse(TCHAR_TO_UTF8(*Address), Where, Error);

@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 
+#include "FakeTrainer.h"
 #include "RlayAgentComponent.h"
 #include "RlayAgentRoster.h"
 #include "RlayAgentSession.h"
@@ -333,42 +334,30 @@ TEST(Subsystem, ATrainerDrivesAMultiAgentGame)
 	std::atomic<bool> bDone{false};
 	rlay::v1::ErrorCode Refusal = rlay::v1::ErrorCode::Unspecified;
 	rlay::v1::SessionResponse Hello, Reset, First, Second;
-	std::thread Trainer([&] {
+	std::thread TrainerThread([&] {
 		rlay::Address Where;
 		std::string Error;
 		rlay::Address::Parse(TCHAR_TO_UTF8(*Address), Where, Error);
-		auto Call = [](rlay::Connection& Link, const rlay::v1::SessionRequest& Request) {
-			rlay::Bytes Frame;
-			rlay::EncodeFrame(Request, Frame);
-			rlay::v1::SessionResponse Response;
-			if (Link.SendFrame(Frame, 5000) != rlay::EIo::Ok) return Response;
-			rlay::Bytes Reply;
-			if (Link.ReceiveFrame(Reply, 10000, 10000, rlay::DefaultMaxFrameSize) == rlay::EIo::Ok)
-			{
-				Response.ParseFromArray(Reply.data(), Reply.size());
-			}
-			return Response;
-		};
 		rlay::v1::SessionRequest Request;
 		Request.mutable_hello()->mutable_protocol_version()->major = 1;
 		{
 			// A single-agent trainer is refused (the link then serves the next one).
-			rlay::Connection Single;
-			if (rlay::Dial(Where, 5000, Single, Error)) Refusal = Call(Single, Request).error().code;
+			FFakeTrainer Single;
+			if (rlay::Dial(Where, 5000, Single.Link, Error)) Refusal = Single.Call(Request).error().code;
 		}
-		rlay::Connection Link;
-		if (!rlay::Dial(Where, 5000, Link, Error))
+		FFakeTrainer Trainer;
+		if (!rlay::Dial(Where, 5000, Trainer.Link, Error))
 		{
 			bDone = true;
 			return;
 		}
 		Request.mutable_hello()->mutable_protocol_version()->minor = 1;
 		Request.mutable_hello()->capabilities = {"multi_agent"};
-		Hello = Call(Link, Request);
+		Hello = Trainer.Call(Request);
 		Request.Clear();
 		Request.mutable_reset()->seeds.emplace_back();
 		Request.mutable_reset()->seeds.back().set_value(4);
-		Reset = Call(Link, Request);
+		Reset = Trainer.Call(Request);
 		auto Step = [&](bool bWatcher) {
 			rlay::v1::SessionRequest StepRequest;
 			rlay::v1::AgentActions Walkers;
@@ -384,13 +373,13 @@ TEST(Subsystem, ATrainerDrivesAMultiAgentGame)
 				*Watchers.mutable_actions() = rlay::TensorValue(rlay::MakeTensor<float>({0.5f, 0.5f}, {1, 2}));
 				StepRequest.mutable_step()->agent_actions.push_back(Watchers);
 			}
-			return Call(Link, StepRequest);
+			return Trainer.Call(StepRequest);
 		};
 		First = Step(true);
 		Second = Step(false);  // the watcher is not deciding at step 1
 		Request.Clear();
 		Request.mutable_close();
-		Call(Link, Request);
+		Trainer.Call(Request);
 		bDone = true;
 	});
 	const rlay::Deadline Until = rlay::Deadline::After(60000);
@@ -399,7 +388,7 @@ TEST(Subsystem, ATrainerDrivesAMultiAgentGame)
 		Subsystem->Tick(0.02f);
 		if (!Subsystem->IsTrainerConnected()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 	}
-	Trainer.join();
+	TrainerThread.join();
 
 	EXPECT_EQ(Refusal, rlay::v1::ErrorCode::CapabilityRequired);
 	ASSERT_TRUE(Hello.has_hello()) << Hello.ToJson();
