@@ -111,15 +111,22 @@ def build_peer() -> Path:
     return out / "rlay_conformance_peer"
 
 
-def sanitized() -> None:
-    out = cmake_build(
+def sanitizer_build(target: str = "") -> Path:
+    """The one clang build with ASan + UBSan and libFuzzer's coverage instrumentation."""
+    return cmake_build(
         "asan",
         "clang++",
         17,
         "-DRLAY_SANITIZE=ON",
+        "-DRLAY_FUZZ=ON",
         "-DRLAY_GLUE=OFF",
         "-DCMAKE_CXX_FLAGS=-O1 -g1",
+        target=target,
     )
+
+
+def sanitized() -> None:
+    out = sanitizer_build()
     test(out)
     # The sanitized peer under the conformance runner: both modes, tcp and unix, a few
     # environments that cover every code path of the session (all cases would double CI time).
@@ -145,16 +152,8 @@ def sanitized() -> None:
 
 
 def fuzz(seconds: int) -> None:
-    out = cmake_build(
-        "fuzz",
-        "clang++",
-        17,
-        "-DRLAY_FUZZ=ON",
-        "-DRLAY_TESTS=OFF",
-        "-DRLAY_GLUE=OFF",
-        "-DCMAKE_CXX_FLAGS=-O1 -g1",
-        target="rlay_fuzz_frames",
-    )
+    # Shares the sanitized step's build: only the fuzz target is left to compile.
+    out = sanitizer_build(target="rlay_fuzz_frames")
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
@@ -200,18 +199,29 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not require(["clang++"]):
         return 0
+    started = time.monotonic()
     if "matrix" not in args.skip:
         for compiler, name in (("g++", "gcc"), ("clang++", "clang")):
             for standard in (17, 20):
                 test(cmake_build(f"{name}-cpp{standard}", compiler, standard))
+                started = lap(f"matrix {name} C++{standard}", started)
     if "smoke" not in args.skip:
         out = cmake_build("gcc-cpp17", "g++", 17, target="rlay_smoke_host")
         run([sys.executable, str(GLUE_SMOKE), "--host", str(out / "rlay_smoke_host")])
+        started = lap("smoke", started)
     if "sanitize" not in args.skip:
         sanitized()
+        started = lap("sanitize", started)
     if "fuzz" not in args.skip:
         fuzz(args.fuzz_seconds)
+        lap("fuzz", started)
     return 0
+
+
+def lap(step: str, started: float) -> float:
+    now = time.monotonic()
+    print(f"step {step}: {now - started:.0f} s", flush=True)
+    return now
 
 
 if __name__ == "__main__":

@@ -67,12 +67,12 @@ public:
         Command.CallResult = &Result;
         return Owner.Forward(Command);
     }
-    Status ResetAgents(std::optional<uint64_t> Seed, const v1::Value* Options, AgentReports& Out) override
+    Status ResetAgents(std::optional<uint64_t> Seed, const v1::Value* ResetOptions, AgentReports& Out) override
     {
         LockstepCommand Command;
         Command.Kind = LockstepCommand::EKind::ResetAgents;
         Command.Seed = Seed;
-        Command.Options = Options;
+        Command.Options = ResetOptions;
         Command.Reports = &Out;
         return Owner.Forward(Command);
     }
