@@ -11,6 +11,8 @@ Steps (each a CMake build in cpp-unreal/build/<name>, compiled with -fno-excepti
 - g++ and clang++, each as C++17 and as C++20 (the core, its tests, the conformance peer,
   and the Unreal glue + CartPole sample against the stand-in engine headers with its tests);
 - the smoke test: Python drives the real glue in a fake engine loop (Tests/Glue);
+- the core's sources as MinGW-w64 g++ sees them for Windows (the Winsock branch),
+  syntax and warnings only, C++17 and C++20;
 - AddressSanitizer + UndefinedBehaviorSanitizer (clang): the tests, then the sanitized
   conformance peer serving sessions in both modes (conformance/runner's raw and model
   cases for a few environments, run by pytest with RLAY_CPP_PEER pointing at it);
@@ -151,6 +153,38 @@ def sanitized() -> None:
     )
 
 
+def windows() -> None:
+    """The core as a Windows compiler sees it (the Winsock branch of the transport),
+    syntax and warnings only: MinGW-w64's g++, both standards, the core's flags."""
+    compiler = "x86_64-w64-mingw32-g++"
+    if shutil.which(compiler) is None:
+        message = f"missing {compiler}: apt-get install g++-mingw-w64-x86-64-posix"
+        if in_ci():
+            raise SystemExit(f"error: {message}")
+        print(f"skipped: {message}")
+        return
+    core = PACKAGE / "Source" / "RlayCore"
+    sources = sorted(str(path) for path in (core / "Private").glob("*.cpp"))
+    for standard in (17, 20):
+        run(
+            [
+                compiler,
+                f"-std=c++{standard}",
+                "-fsyntax-only",
+                "-fno-exceptions",
+                "-fno-rtti",
+                "-Wall",
+                "-Wextra",
+                "-Wshadow",
+                "-Wundef",
+                "-Werror",
+                f"-I{core / 'Public'}",
+                f"-I{core / 'Generated'}",
+                *sources,
+            ]
+        )
+
+
 def fuzz(seconds: int) -> None:
     # Shares the sanitized step's build: only the fuzz target is left to compile.
     out = sanitizer_build(target="rlay_fuzz_frames")
@@ -189,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         "--skip",
         action="append",
         default=[],
-        help="skip a step: matrix, smoke, sanitize, fuzz",
+        help="skip a step: matrix, smoke, windows, sanitize, fuzz",
     )
     args = parser.parse_args(argv)
     if not require(["cmake", "g++"]):
@@ -209,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         out = cmake_build("gcc-cpp17", "g++", 17, target="rlay_smoke_host")
         run([sys.executable, str(GLUE_SMOKE), "--host", str(out / "rlay_smoke_host")])
         started = lap("smoke", started)
+    if "windows" not in args.skip:
+        windows()
+        started = lap("windows", started)
     if "sanitize" not in args.skip:
         sanitized()
         started = lap("sanitize", started)
