@@ -269,3 +269,106 @@ def test_a_game_dials_a_wss_server_env(pki: Pki) -> None:
     finally:
         env.close()
         thread.join(TIMEOUT)
+
+
+# -- grpcs:// ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def grpcs_host(pki: Pki) -> Iterator[rlay.Host]:
+    if not IN_CI:
+        pytest.importorskip("grpc")
+    with rlay.serve("CartPole-v1", "grpcs://127.0.0.1:0", tls=pki.server, token=TOKEN) as host:
+        yield host
+
+
+def test_grpcs_reproduces_a_local_trajectory_on_a_network_address(pki: Pki) -> None:
+    if not IN_CI:
+        pytest.importorskip("grpc")
+    host = rlay.serve("CartPole-v1", "grpcs://0.0.0.0:0", tls=pki.server, token=TOKEN).start()
+    try:
+        port = host.address.rsplit(":", 1)[1]
+        with rlay.ClientEnv(f"grpcs://127.0.0.1:{port}", tls=pki.client, token=TOKEN) as env:
+            remote = _trajectory(env)
+        assert remote == _trajectory(gym.make("CartPole-v1"))
+    finally:
+        host.close()
+
+
+def test_grpcs_a_client_that_does_not_trust_the_ca_gets_a_tls_error(
+    grpcs_host: rlay.Host, pki: Pki
+) -> None:
+    with pytest.raises(rlay.TLSError, match="not trusted"):
+        rlay.ClientEnv(grpcs_host.address, tls=pki.stranger, token=TOKEN, connect_timeout=TIMEOUT)
+    _works(grpcs_host.address, pki.client)  # the listener keeps serving
+
+
+def test_grpcs_a_wrong_host_name_gets_a_tls_error(grpcs_host: rlay.Host, pki: Pki) -> None:
+    wrong = rlay.TLSOptions(cafile=pki.ca, server_hostname="game.example.org")
+    with pytest.raises(rlay.TLSError, match=r"game\.example\.org"):
+        rlay.ClientEnv(grpcs_host.address, tls=wrong, token=TOKEN, connect_timeout=TIMEOUT)
+    _works(grpcs_host.address, pki.client)
+
+
+def test_grpcs_a_plaintext_client_is_told_the_listener_wants_tls(
+    grpcs_host: rlay.Host, pki: Pki
+) -> None:
+    plain = grpcs_host.address.replace("grpcs://", "grpc://")
+    with pytest.raises(rlay.TLSError, match="is a TLS listener: dial grpcs://"):
+        rlay.ClientEnv(plain, token=TOKEN, connect_timeout=TIMEOUT)
+    _works(grpcs_host.address, pki.client)
+
+
+def test_grpcs_a_tls_client_to_a_plaintext_listener_gets_a_tls_error(pki: Pki) -> None:
+    if not IN_CI:
+        pytest.importorskip("grpc")
+    with rlay.serve("CartPole-v1", "grpc://127.0.0.1:0") as host:
+        secure = host.address.replace("grpc://", "grpcs://")
+        with pytest.raises(rlay.TLSError, match=r"plaintext grpc://"):
+            rlay.ClientEnv(secure, tls=pki.client, connect_timeout=TIMEOUT)
+        _works(host.address, None, token=None)
+
+
+def test_grpcs_the_token_and_client_certificates(pki: Pki) -> None:
+    if not IN_CI:
+        pytest.importorskip("grpc")
+    server = rlay.TLSOptions(
+        certfile=pki.server.certfile,
+        keyfile=pki.server.keyfile,
+        cafile=pki.ca,
+        require_client_cert=True,
+    )
+    cert, key = pki.client_cert
+    client = rlay.TLSOptions(certfile=cert, keyfile=key, cafile=pki.ca)
+    with rlay.serve("CartPole-v1", "grpcs://127.0.0.1:0", tls=server, token=TOKEN) as host:
+        with pytest.raises(rlay.Unauthenticated):
+            rlay.ClientEnv(host.address, tls=client, token="wrong", connect_timeout=TIMEOUT)
+        with pytest.raises(rlay.RlayError):  # no client certificate: refused
+            rlay.ClientEnv(host.address, tls=pki.client, token=TOKEN, connect_timeout=3.0)
+        _works(host.address, client)
+
+
+def test_a_game_dials_a_grpcs_server_env(pki: Pki) -> None:
+    if not IN_CI:
+        pytest.importorskip("grpc")
+    env = rlay.ServerEnv("grpcs://127.0.0.1:0", tls=pki.server, wait=False)
+    thread = threading.Thread(
+        target=rlay.dial, args=("CartPole-v1", env.address), kwargs={"tls": pki.client}
+    )
+    thread.start()
+    try:
+        obs, _ = env.reset(seed=5)
+        np.testing.assert_array_equal(obs, gym.make("CartPole-v1").reset(seed=5)[0])
+    finally:
+        env.close()
+        thread.join(TIMEOUT)
+
+
+def test_a_grpcs_listener_without_its_certificate_says_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not IN_CI:
+        pytest.importorskip("grpc")
+    monkeypatch.delenv("RLAY_TLS_CERT", raising=False)
+    with pytest.raises(rlay.TLSError, match="needs a certificate"):
+        rlay.serve("CartPole-v1", "grpcs://127.0.0.1:0")

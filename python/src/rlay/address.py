@@ -1,11 +1,12 @@
 """Addresses: where a peer listens or dials.
 
-Seven schemes::
+Eight schemes::
 
     tcp://HOST:PORT      e.g. tcp://127.0.0.1:5555, tcp://:0, tcp://[::1]:5555
     tls://HOST:PORT      tcp inside TLS, e.g. tls://trainer.lan:5555
     unix:///ABS/PATH     e.g. unix:///tmp/game.sock
     grpc://HOST:PORT     e.g. grpc://127.0.0.1:5555
+    grpcs://HOST:PORT    grpc inside TLS, e.g. grpcs://trainer.lan:5555
     ws://HOST:PORT       e.g. ws://127.0.0.1:5555 (WebSocket: what a game in a browser can dial)
     wss://HOST:PORT      ws inside TLS, e.g. wss://trainer.lan:5555
     shm:///ABS/PATH      e.g. shm:///tmp/game (shared memory, met at a Unix socket there)
@@ -31,8 +32,8 @@ from rlay.errors import InvalidAddress
 
 __all__ = ["DEFAULT_HOST", "SCHEMES", "Address", "Scheme", "parse_address"]
 
-Scheme = Literal["tcp", "unix", "grpc", "shm", "ws", "tls", "wss"]
-SCHEMES: tuple[Scheme, ...] = ("tcp", "unix", "grpc", "shm", "ws", "tls", "wss")
+Scheme = Literal["tcp", "unix", "grpc", "shm", "ws", "tls", "wss", "grpcs"]
+SCHEMES: tuple[Scheme, ...] = ("tcp", "unix", "grpc", "shm", "ws", "tls", "wss", "grpcs")
 # Schemes whose address is a filesystem path (of a Unix socket).
 _PATH_SCHEMES: tuple[Scheme, ...] = ("unix", "shm")
 
@@ -54,7 +55,8 @@ _EXAMPLES = (
 class Address:
     """A parsed address; ``str()`` gives its canonical text.
 
-    ``host`` and ``port`` are set for tcp, tls, grpc, ws and wss, ``path`` for unix and shm.
+    ``host`` and ``port`` are set for tcp, tls, grpc, grpcs, ws and wss, ``path`` for unix
+    and shm.
 
     >>> Address("grpc", "::1", 80, "")
     Address('grpc://[::1]:80')

@@ -4,7 +4,8 @@
 ``connect`` dials an address once. The scheme picks the transport: ``tcp://``
 and ``unix://`` carry length-prefixed frames on a byte stream (``tls://``: tcp inside
 TLS, options in ``tls=``, see :mod:`rlay.transports.tls`), ``grpc://``
-carries the same messages on a gRPC stream (needs ``pip install rlay[grpc]``),
+carries the same messages on a gRPC stream (needs ``pip install rlay[grpc]``;
+``grpcs://`` inside TLS, with the same ``tls=`` options),
 ``shm://`` passes them through shared memory between processes of one machine,
 ``ws://`` sends each as one binary WebSocket message (needs ``pip install rlay[ws]``;
 the one transport a game in a web browser can dial).
@@ -120,7 +121,7 @@ def listen(
         )
     from rlay.transports import grpc as grpc_transport
 
-    return grpc_transport.listen_grpc(parsed, side=side, max_frame_size=max_frame_size)
+    return grpc_transport.listen_grpc(parsed, side=side, max_frame_size=max_frame_size, tls=tls)
 
 
 def connect(
@@ -174,5 +175,5 @@ def connect(
     from rlay.transports import grpc as grpc_transport
 
     return grpc_transport.connect_grpc(
-        parsed, side=side, timeout=timeout, max_frame_size=max_frame_size
+        parsed, side=side, timeout=timeout, max_frame_size=max_frame_size, tls=tls
     )

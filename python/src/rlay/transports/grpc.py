@@ -21,10 +21,12 @@ bytes (no serializer), so nothing is parsed twice.
 from __future__ import annotations
 
 import errno
+import math
 import queue
 import re
 import socket
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from concurrent import futures
@@ -41,7 +43,9 @@ from rlay.errors import (
     Timeout,
     Unreachable,
 )
+from rlay.transports import tls as tls_transport
 from rlay.transports.base import AcceptQueue, Closable, Payload, Side, wait_limit
+from rlay.transports.tls import TLSOptions
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, check_frame_size
 
 __all__ = [
@@ -72,6 +76,8 @@ _MAX_STREAMS = 256
 _CUT_STREAM_GRACE = 0.1
 # How long close() waits for an idle server to release its port.
 _STOP_WAIT = 2.0
+# While a channel fails to connect, why is asked (a TLS handshake of our own) this often.
+_DIAGNOSE_EVERY = 0.5
 _EOF = "peer closed the connection"
 
 
@@ -317,7 +323,7 @@ def _grpc_options(max_frame_size: int) -> list[tuple[str, int]]:
 
 
 def _target(address: Address) -> str:
-    return str(address)[len("grpc://") :]
+    return str(address)[len(f"{address.scheme}://") :]
 
 
 # -- dialling ---------------------------------------------------------------
@@ -329,8 +335,11 @@ def connect_grpc(
     side: Side,
     timeout: float,
     max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+    tls: TLSOptions | None = None,
 ) -> GrpcConnection:
-    """Open one stream to ``grpc://HOST:PORT``; :class:`Unreachable` if no server answers.
+    """Open one stream to ``grpc://HOST:PORT`` (``grpcs://``: inside TLS, options in
+    ``tls``); :class:`Unreachable` if no server answers, :class:`TLSError` when TLS is
+    why not (an untrusted certificate, a wrong host name, TLS on one side only).
 
     An agent side calls ``EnvironmentService/Session``, an env side calls
     ``AgentService/Attach``.
@@ -338,12 +347,17 @@ def connect_grpc(
     grpc = _import_grpc()
     if address.port == 0:
         raise InvalidAddress(f"{address}: cannot dial port 0")
-    channel = grpc.insecure_channel(_target(address), options=_grpc_options(max_frame_size))
+    options = _grpc_options(max_frame_size)
+    if address.scheme == "grpcs":
+        credentials, names = tls_transport.grpc_channel_credentials(grpc, tls)
+        channel = grpc.secure_channel(_target(address), credentials, options=options + names)
+    else:
+        channel = grpc.insecure_channel(_target(address), options=options)
     try:
-        grpc.channel_ready_future(channel).result(timeout=wait_limit(timeout))
-    except grpc.FutureTimeoutError:
+        _wait_ready(grpc, channel, address, tls, timeout)
+    except BaseException:
         channel.close()
-        raise Unreachable(f"no gRPC server answered at {address} within {timeout} s") from None
+        raise
     service, method = ENV_SERVICE if side == "agent" else AGENT_SERVICE
     stub = channel.stream_stream(f"/{service}/{method}")
     connection = GrpcConnection(
@@ -357,6 +371,42 @@ def connect_grpc(
     pump.start()
     connection._on_close.append(lambda: _linger(connection, call, channel))
     return connection
+
+
+def _wait_ready(grpc: Any, channel: Any, address: Address, tls: Any, timeout: float) -> None:
+    """Wait for the channel; while it fails, ask a handshake of our own whether TLS is
+    the reason, since grpc only says that the server is unavailable."""
+    failing = threading.Event()
+
+    def watch(state: Any) -> None:
+        if state == grpc.ChannelConnectivity.TRANSIENT_FAILURE:
+            failing.set()
+
+    channel.subscribe(watch, try_to_connect=True)
+    ready = grpc.channel_ready_future(channel)
+    limit = wait_limit(timeout)
+    deadline = math.inf if limit is None else time.monotonic() + limit
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                ready.result(timeout=max(0.0, min(left, _DIAGNOSE_EVERY)))
+                return
+            except grpc.FutureTimeoutError:
+                pass
+            if failing.is_set():
+                failing.clear()
+                if address.scheme == "grpcs":
+                    problem = tls_transport.grpc_tls_problem(address, tls, max(left, 0.1))
+                else:
+                    problem = tls_transport.grpc_plaintext_problem(address, max(left, 0.1))
+                if problem is not None:
+                    raise problem
+            if time.monotonic() >= deadline:
+                raise Unreachable(f"no gRPC server answered at {address} within {timeout} s")
+    finally:
+        ready.cancel()
+        channel.unsubscribe(watch)
 
 
 def _linger(connection: GrpcConnection, call: Any, channel: Any) -> None:
@@ -382,8 +432,14 @@ class GrpcListener(Closable):
 
     _open_state = "listening"
 
-    def __init__(self, address: Address, *, side: Side, max_frame_size: int) -> None:
+    def __init__(
+        self, address: Address, *, side: Side, max_frame_size: int, tls: TLSOptions | None = None
+    ) -> None:
         grpc = _import_grpc()
+        # grpcs://: checked before anything starts, so that a bad certificate leaks nothing.
+        credentials = (
+            tls_transport.grpc_server_credentials(grpc, tls) if address.scheme == "grpcs" else None
+        )
         self._grpc = grpc
         self.max_frame_size = max_frame_size
         self._wrapped = side == "agent"
@@ -407,14 +463,17 @@ class GrpcListener(Closable):
             options=options,
             maximum_concurrent_rpcs=_MAX_STREAMS,
         )
-        port = self._bind(address)
+        port = self._bind(address, credentials)
         self._server.start()
         self.address = str(address.with_port(port))
         self._pending.address = self.address
 
-    def _bind(self, address: Address) -> int:
+    def _bind(self, address: Address, credentials: Any) -> int:
         try:
-            port = int(self._server.add_insecure_port(_target(address)))
+            if credentials is None:
+                port = int(self._server.add_insecure_port(_target(address)))
+            else:
+                port = int(self._server.add_secure_port(_target(address), credentials))
         except RuntimeError:
             port = 0
         if port == 0:
@@ -515,6 +574,8 @@ def listen_grpc(
     *,
     side: Side,
     max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+    tls: TLSOptions | None = None,
 ) -> GrpcListener:
-    """Serve the service of ``side`` on ``grpc://HOST:PORT`` (port 0 picks a free one)."""
-    return GrpcListener(address, side=side, max_frame_size=max_frame_size)
+    """Serve the service of ``side`` on ``grpc://HOST:PORT`` (port 0 picks a free one);
+    ``grpcs://`` inside TLS, with the certificate in ``tls`` (or RLAY_TLS_CERT/KEY)."""
+    return GrpcListener(address, side=side, max_frame_size=max_frame_size, tls=tls)

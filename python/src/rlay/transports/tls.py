@@ -48,7 +48,17 @@ from rlay.transports.sockets import (
 from rlay.v1 import session_pb2
 from rlay.wire import DEFAULT_MAX_FRAME_SIZE, HEADER, check_frame_size
 
-__all__ = ["TLSConnection", "TLSListener", "TLSOptions", "connect_tls", "listen_tls"]
+__all__ = [
+    "TLSConnection",
+    "TLSListener",
+    "TLSOptions",
+    "connect_tls",
+    "grpc_channel_credentials",
+    "grpc_plaintext_problem",
+    "grpc_server_credentials",
+    "grpc_tls_problem",
+    "listen_tls",
+]
 
 logger = logging.getLogger("rlay.transports.tls")
 
@@ -340,13 +350,24 @@ def connect_tls(
     :class:`~rlay.errors.Unreachable` when nothing accepts; :class:`~rlay.errors.TLSError`
     when the handshake fails (untrusted certificate, wrong host name, a plaintext peer).
     """
+    tls, peer = _handshake(address, options, timeout, plaintext="tcp://")
+    return TLSConnection(
+        tls, f"tls {peer}", max_frame_size=max_frame_size, send_timeout=send_timeout
+    )
+
+
+def _handshake(
+    address: Address, options: TLSOptions | None, timeout: float, *, plaintext: str
+) -> tuple[ssl.SSLSocket, str]:
+    """A TCP connection to ``address`` with a completed TLS handshake, or the typed
+    error (``plaintext``: the scheme a non-TLS listener there would have)."""
     options = TLSOptions.from_env(options, listening=False)
     context = options.client_context()
     sock, peer = dial_tcp(address, timeout)
     hostname = options.server_hostname or address.host
     try:
         sock.settimeout(options.handshake_timeout)
-        tls = context.wrap_socket(sock, server_hostname=hostname)
+        return context.wrap_socket(sock, server_hostname=hostname), peer
     except ssl.SSLCertVerificationError as error:
         sock.close()
         raise TLSError(
@@ -358,11 +379,86 @@ def connect_tls(
         if isinstance(error, TimeoutError):
             raise TLSError(
                 f"{address}: no TLS handshake within {options.handshake_timeout} s "
-                "(is it a plaintext tcp:// listener?)"
+                f"(is it a plaintext {plaintext} listener?)"
             ) from None
         raise TLSError(
-            f"{address}: the TLS handshake failed ({error}); is it a plaintext tcp:// listener?"
+            f"{address}: the TLS handshake failed ({error}); is it a plaintext {plaintext} "
+            "listener?"
         ) from None
-    return TLSConnection(
-        tls, f"tls {peer}", max_frame_size=max_frame_size, send_timeout=send_timeout
+
+
+# -- gRPC inside TLS (grpcs://): grpc's own credentials, with the same options ----------
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError as error:
+        raise TLSError(f"cannot load the TLS certificate files: {error}") from None
+
+
+def grpc_server_credentials(grpc: Any, options: TLSOptions | None) -> Any:
+    """grpc's server credentials for a ``grpcs://`` listener (checked as for tls://)."""
+    options = TLSOptions.from_env(options, listening=True)
+    options.server_context()  # the same checks and messages as a tls:// listener
+    assert options.certfile is not None
+    certificate = _read(options.certfile)
+    key = _read(options.keyfile) if options.keyfile else certificate
+    roots = _read(options.cafile) if options.require_client_cert and options.cafile else None
+    return grpc.ssl_server_credentials(
+        [(key, certificate)],
+        root_certificates=roots,
+        require_client_auth=options.require_client_cert,
     )
+
+
+def grpc_channel_credentials(
+    grpc: Any, options: TLSOptions | None
+) -> tuple[Any, list[tuple[str, str]]]:
+    """grpc's channel credentials for dialling ``grpcs://``, and the channel options
+    (the expected host name, when given)."""
+    options = TLSOptions.from_env(options, listening=False)
+    options.client_context()  # the same checks and messages as a tls:// dialler
+    certificate = _read(options.certfile) if options.certfile else None
+    key = _read(options.keyfile) if options.keyfile else certificate
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=_read(options.cafile) if options.cafile else None,
+        private_key=key,
+        certificate_chain=certificate,
+    )
+    name = options.server_hostname
+    return credentials, [("grpc.ssl_target_name_override", name)] if name else []
+
+
+def grpc_tls_problem(address: Address, options: TLSOptions | None, timeout: float) -> Any:
+    """Why a ``grpcs://`` channel does not connect, as a :class:`TLSError` (grpc says only
+    that it is unavailable; a handshake of our own tells why); None when TLS is not it."""
+    try:
+        tls, _ = _handshake(address, options, timeout, plaintext="grpc://")
+    except TLSError as error:
+        return error
+    except (ConnectionClosed, OSError):
+        return None  # nothing listens there (yet)
+    with contextlib.suppress(OSError):
+        tls.close()
+    return None
+
+
+def grpc_plaintext_problem(address: Address, timeout: float) -> Any:
+    """A :class:`TLSError` when a ``grpc://`` address is a TLS listener; else None."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # only asks whether it speaks TLS at all
+    try:
+        sock, _ = dial_tcp(address, timeout)
+    except (ConnectionClosed, OSError):
+        return None
+    try:
+        sock.settimeout(timeout)
+        context.wrap_socket(sock, server_hostname=address.host).close()
+    except (ssl.SSLError, OSError):
+        return None
+    finally:
+        sock.close()
+    return TLSError(f"{address} is a TLS listener: dial grpcs://{str(address)[len('grpc://') :]}")
