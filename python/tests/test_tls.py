@@ -57,6 +57,23 @@ def tls_host(pki: Pki) -> Iterator[rlay.Host]:
         yield host
 
 
+def _need(scheme: str) -> None:
+    if scheme == "grpcs" and not IN_CI:
+        pytest.importorskip("grpc")
+
+
+# The checks every TLS transport passes alike: tcp inside TLS and gRPC inside TLS.
+SECURE = ["tls", "grpcs"]
+
+
+@pytest.fixture(params=SECURE)
+def secure_host(pki: Pki, request: pytest.FixtureRequest) -> Iterator[rlay.Host]:
+    _need(request.param)
+    address = f"{request.param}://127.0.0.1:0"
+    with rlay.serve("CartPole-v1", address, tls=pki.server, token=TOKEN) as host:
+        yield host
+
+
 def _trajectory(env: gym.Env, steps: int = 60) -> list[tuple[list[float], float, bool, bool]]:
     obs, _ = env.reset(seed=11)
     out = [(np.asarray(obs).tolist(), 0.0, False, False)]
@@ -75,12 +92,17 @@ def _works(address: str, tls: rlay.TLSOptions | None, token: str | None = TOKEN)
         assert obs.shape == (4,)
 
 
-def test_tls_and_a_token_on_a_network_address_reproduce_a_local_trajectory(pki: Pki) -> None:
+@pytest.mark.parametrize("scheme", SECURE)
+def test_tls_and_a_token_on_a_network_address_reproduce_a_local_trajectory(
+    pki: Pki, scheme: str
+) -> None:
+    _need(scheme)
     # Bound to every interface (not loopback), so the token is required; dialled locally.
-    host = rlay.serve("CartPole-v1", "tls://0.0.0.0:0", tls=pki.server, token=TOKEN).start()
+    host = rlay.serve("CartPole-v1", f"{scheme}://0.0.0.0:0", tls=pki.server, token=TOKEN)
+    host.start()
     try:
         port = host.address.rsplit(":", 1)[1]
-        with rlay.ClientEnv(f"tls://127.0.0.1:{port}", tls=pki.client, token=TOKEN) as env:
+        with rlay.ClientEnv(f"{scheme}://127.0.0.1:{port}", tls=pki.client, token=TOKEN) as env:
             remote = _trajectory(env)
         local = _trajectory(gym.make("CartPole-v1"))
         assert remote == local
@@ -90,18 +112,19 @@ def test_tls_and_a_token_on_a_network_address_reproduce_a_local_trajectory(pki: 
 
 
 def test_a_client_that_does_not_trust_the_ca_gets_a_tls_error(
-    tls_host: rlay.Host, pki: Pki
+    secure_host: rlay.Host, pki: Pki
 ) -> None:
+    address = secure_host.address
     with pytest.raises(rlay.TLSError, match="not trusted"):
-        rlay.ClientEnv(tls_host.address, tls=pki.stranger, token=TOKEN, connect_timeout=TIMEOUT)
-    _works(tls_host.address, pki.client)  # the listener keeps serving
+        rlay.ClientEnv(address, tls=pki.stranger, token=TOKEN, connect_timeout=TIMEOUT)
+    _works(address, pki.client)  # the listener keeps serving
 
 
-def test_a_wrong_host_name_gets_a_tls_error(tls_host: rlay.Host, pki: Pki) -> None:
+def test_a_wrong_host_name_gets_a_tls_error(secure_host: rlay.Host, pki: Pki) -> None:
     wrong = rlay.TLSOptions(cafile=pki.ca, server_hostname="game.example.org")
     with pytest.raises(rlay.TLSError, match=r"game\.example\.org"):
-        rlay.ClientEnv(tls_host.address, tls=wrong, token=TOKEN, connect_timeout=TIMEOUT)
-    _works(tls_host.address, pki.client)
+        rlay.ClientEnv(secure_host.address, tls=wrong, token=TOKEN, connect_timeout=TIMEOUT)
+    _works(secure_host.address, pki.client)
 
 
 def test_a_plaintext_client_is_told_the_listener_wants_tls(tls_host: rlay.Host, pki: Pki) -> None:
@@ -111,32 +134,38 @@ def test_a_plaintext_client_is_told_the_listener_wants_tls(tls_host: rlay.Host, 
     _works(tls_host.address, pki.client)
 
 
-def test_a_tls_client_to_a_plaintext_listener_gets_a_tls_error(pki: Pki) -> None:
-    with rlay.serve("CartPole-v1", "tcp://127.0.0.1:0") as host:
-        secure = host.address.replace("tcp://", "tls://")
-        with pytest.raises(rlay.TLSError, match="plaintext"):
+@pytest.mark.parametrize("plain", ["tcp", "grpc"])
+def test_a_tls_client_to_a_plaintext_listener_gets_a_tls_error(pki: Pki, plain: str) -> None:
+    _need("grpcs" if plain == "grpc" else "tls")
+    with rlay.serve("CartPole-v1", f"{plain}://127.0.0.1:0") as host:
+        secure = host.address.replace(f"{plain}://", "tls://" if plain == "tcp" else "grpcs://")
+        with pytest.raises(rlay.TLSError, match=f"plaintext {plain}://"):
             rlay.ClientEnv(secure, tls=pki.client, connect_timeout=TIMEOUT)
         _works(host.address, None, token=None)
 
 
-def test_the_token_is_checked_over_tls(tls_host: rlay.Host, pki: Pki) -> None:
+def test_the_token_is_checked_over_tls(secure_host: rlay.Host, pki: Pki) -> None:
+    address = secure_host.address
     with pytest.raises(rlay.Unauthenticated):
-        rlay.ClientEnv(tls_host.address, tls=pki.client, token="wrong", connect_timeout=TIMEOUT)
-    _works(tls_host.address, pki.client)
+        rlay.ClientEnv(address, tls=pki.client, token="wrong", connect_timeout=TIMEOUT)
+    _works(address, pki.client)
 
 
-def test_client_certificates_when_the_listener_asks_for_them(pki: Pki) -> None:
+@pytest.mark.parametrize("scheme", SECURE)
+def test_client_certificates_when_the_listener_asks_for_them(pki: Pki, scheme: str) -> None:
+    _need(scheme)
     server = rlay.TLSOptions(
         certfile=pki.server.certfile,
         keyfile=pki.server.keyfile,
         cafile=pki.ca,
         require_client_cert=True,
     )
-    with rlay.serve("CartPole-v1", "tls://127.0.0.1:0", tls=server) as host:
+    with rlay.serve("CartPole-v1", f"{scheme}://127.0.0.1:0", tls=server) as host:
         cert, key = pki.client_cert
         _works(host.address, rlay.TLSOptions(certfile=cert, keyfile=key, cafile=pki.ca), None)
-        with pytest.raises(rlay.RlayError):  # refused in the handshake or at the first read
-            rlay.ClientEnv(host.address, tls=pki.client, connect_timeout=TIMEOUT, timeout=TIMEOUT)
+        # Refused in the handshake or at the first read (grpc: the channel never connects).
+        with pytest.raises(rlay.RlayError):
+            rlay.ClientEnv(host.address, tls=pki.client, connect_timeout=3.0, timeout=TIMEOUT)
         _works(host.address, rlay.TLSOptions(certfile=cert, keyfile=key, cafile=pki.ca), None)
 
 
@@ -161,12 +190,14 @@ def test_a_server_env_over_tls_with_a_dialling_env(pki: Pki) -> None:
     assert not errors
 
 
+@pytest.mark.parametrize("scheme", SECURE)
 def test_a_listener_without_its_certificate_says_what_is_missing(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, scheme: str
 ) -> None:
+    _need(scheme)
     monkeypatch.delenv("RLAY_TLS_CERT", raising=False)
     with pytest.raises(rlay.TLSError, match="needs a certificate"):
-        rlay.serve("CartPole-v1", "tls://127.0.0.1:0")
+        rlay.serve("CartPole-v1", f"{scheme}://127.0.0.1:0")
 
 
 def test_certificates_from_the_environment(pki: Pki, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -255,59 +286,14 @@ def test_wss_reproduces_a_local_trajectory_and_checks_the_certificate(pki: Pki) 
     assert remote == _trajectory(gym.make("CartPole-v1"))
 
 
-def test_a_game_dials_a_wss_server_env(pki: Pki) -> None:
-    if not IN_CI:
-        pytest.importorskip("websockets")
-    env = rlay.ServerEnv("wss://127.0.0.1:0", tls=pki.server, wait=False)
-    thread = threading.Thread(
-        target=rlay.dial, args=("CartPole-v1", env.address), kwargs={"tls": pki.client}
-    )
-    thread.start()
-    try:
-        obs, _ = env.reset(seed=5)
-        np.testing.assert_array_equal(obs, gym.make("CartPole-v1").reset(seed=5)[0])
-    finally:
-        env.close()
-        thread.join(TIMEOUT)
-
-
 # -- grpcs:// ---------------------------------------------------------------------------
 
 
 @pytest.fixture
 def grpcs_host(pki: Pki) -> Iterator[rlay.Host]:
-    if not IN_CI:
-        pytest.importorskip("grpc")
+    _need("grpcs")
     with rlay.serve("CartPole-v1", "grpcs://127.0.0.1:0", tls=pki.server, token=TOKEN) as host:
         yield host
-
-
-def test_grpcs_reproduces_a_local_trajectory_on_a_network_address(pki: Pki) -> None:
-    if not IN_CI:
-        pytest.importorskip("grpc")
-    host = rlay.serve("CartPole-v1", "grpcs://0.0.0.0:0", tls=pki.server, token=TOKEN).start()
-    try:
-        port = host.address.rsplit(":", 1)[1]
-        with rlay.ClientEnv(f"grpcs://127.0.0.1:{port}", tls=pki.client, token=TOKEN) as env:
-            remote = _trajectory(env)
-        assert remote == _trajectory(gym.make("CartPole-v1"))
-    finally:
-        host.close()
-
-
-def test_grpcs_a_client_that_does_not_trust_the_ca_gets_a_tls_error(
-    grpcs_host: rlay.Host, pki: Pki
-) -> None:
-    with pytest.raises(rlay.TLSError, match="not trusted"):
-        rlay.ClientEnv(grpcs_host.address, tls=pki.stranger, token=TOKEN, connect_timeout=TIMEOUT)
-    _works(grpcs_host.address, pki.client)  # the listener keeps serving
-
-
-def test_grpcs_a_wrong_host_name_gets_a_tls_error(grpcs_host: rlay.Host, pki: Pki) -> None:
-    wrong = rlay.TLSOptions(cafile=pki.ca, server_hostname="game.example.org")
-    with pytest.raises(rlay.TLSError, match=r"game\.example\.org"):
-        rlay.ClientEnv(grpcs_host.address, tls=wrong, token=TOKEN, connect_timeout=TIMEOUT)
-    _works(grpcs_host.address, pki.client)
 
 
 def test_grpcs_a_plaintext_client_is_told_the_listener_wants_tls(
@@ -319,39 +305,11 @@ def test_grpcs_a_plaintext_client_is_told_the_listener_wants_tls(
     _works(grpcs_host.address, pki.client)
 
 
-def test_grpcs_a_tls_client_to_a_plaintext_listener_gets_a_tls_error(pki: Pki) -> None:
+@pytest.mark.parametrize(("scheme", "package"), [("wss", "websockets"), ("grpcs", "grpc")])
+def test_a_game_dials_a_secure_server_env(pki: Pki, scheme: str, package: str) -> None:
     if not IN_CI:
-        pytest.importorskip("grpc")
-    with rlay.serve("CartPole-v1", "grpc://127.0.0.1:0") as host:
-        secure = host.address.replace("grpc://", "grpcs://")
-        with pytest.raises(rlay.TLSError, match=r"plaintext grpc://"):
-            rlay.ClientEnv(secure, tls=pki.client, connect_timeout=TIMEOUT)
-        _works(host.address, None, token=None)
-
-
-def test_grpcs_the_token_and_client_certificates(pki: Pki) -> None:
-    if not IN_CI:
-        pytest.importorskip("grpc")
-    server = rlay.TLSOptions(
-        certfile=pki.server.certfile,
-        keyfile=pki.server.keyfile,
-        cafile=pki.ca,
-        require_client_cert=True,
-    )
-    cert, key = pki.client_cert
-    client = rlay.TLSOptions(certfile=cert, keyfile=key, cafile=pki.ca)
-    with rlay.serve("CartPole-v1", "grpcs://127.0.0.1:0", tls=server, token=TOKEN) as host:
-        with pytest.raises(rlay.Unauthenticated):
-            rlay.ClientEnv(host.address, tls=client, token="wrong", connect_timeout=TIMEOUT)
-        with pytest.raises(rlay.RlayError):  # no client certificate: refused
-            rlay.ClientEnv(host.address, tls=pki.client, token=TOKEN, connect_timeout=3.0)
-        _works(host.address, client)
-
-
-def test_a_game_dials_a_grpcs_server_env(pki: Pki) -> None:
-    if not IN_CI:
-        pytest.importorskip("grpc")
-    env = rlay.ServerEnv("grpcs://127.0.0.1:0", tls=pki.server, wait=False)
+        pytest.importorskip(package)
+    env = rlay.ServerEnv(f"{scheme}://127.0.0.1:0", tls=pki.server, wait=False)
     thread = threading.Thread(
         target=rlay.dial, args=("CartPole-v1", env.address), kwargs={"tls": pki.client}
     )
@@ -362,13 +320,3 @@ def test_a_game_dials_a_grpcs_server_env(pki: Pki) -> None:
     finally:
         env.close()
         thread.join(TIMEOUT)
-
-
-def test_a_grpcs_listener_without_its_certificate_says_what_is_missing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    if not IN_CI:
-        pytest.importorskip("grpc")
-    monkeypatch.delenv("RLAY_TLS_CERT", raising=False)
-    with pytest.raises(rlay.TLSError, match="needs a certificate"):
-        rlay.serve("CartPole-v1", "grpcs://127.0.0.1:0")
