@@ -124,41 +124,40 @@ def pieces(payload_name: str) -> list[tuple[str, str, Callable[[], object]]]:
                 return codec.decode_reply_one(reply_wire)
 
         single = backend.single_step() if not payload.batched else None
+        read_request: Callable[[], object]
+        step: Callable[[], object]
+        build_reply: Callable[[], object]
         if single is not None:  # one env without autoreset: no batch form on the env side
             stepped = single(codec.decode_request_one(request_wire))
-            out += [
-                ("agent", "read the reply (StepCodec, one env)", read_reply),
-                (
-                    "env",
-                    "read the request (StepCodec, one env)",
-                    lambda: codec.decode_request_one(request_wire),
-                ),
-                (
-                    "env",
-                    "GymBackend.single_step + echo env",
-                    lambda: single(codec.decode_request_one(request_wire)),
-                ),
-                (
-                    "env",
-                    "build the reply (StepCodec, one env, joined)",
-                    lambda: b"".join(codec.encode_reply_one(*stepped) or ()),
-                ),
-            ]
+            how, what = ", one env", "GymBackend.single_step + echo env"
+
+            def read_request() -> object:
+                return codec.decode_request_one(request_wire)
+
+            def step() -> object:
+                return single(codec.decode_request_one(request_wire))
+
+            def build_reply() -> object:  # joined, as a transport without send_parts does
+                return b"".join(codec.encode_reply_one(*stepped) or ())
+
         else:
-            out += [
-                ("agent", "read the reply (StepCodec)", read_reply),
-                (
-                    "env",
-                    "read the request (StepCodec)",
-                    lambda: codec.decode_request(request_wire),
-                ),
-                (
-                    "env",
-                    "backend step (GymBackend/vector backend + echo env)",
-                    lambda: backend.step(codec.decode_request(request_wire)),
-                ),
-                ("env", "build the reply (StepCodec)", lambda: codec.encode_reply(*result)),
-            ]
+            how, what = "", "backend step (GymBackend/vector backend + echo env)"
+
+            def read_request() -> object:
+                return codec.decode_request(request_wire)
+
+            def step() -> object:
+                return backend.step(codec.decode_request(request_wire))
+
+            def build_reply() -> object:
+                return codec.encode_reply(*result)
+
+        out += [
+            ("agent", f"read the reply (StepCodec{how})", read_reply),
+            ("env", f"read the request (StepCodec{how})", read_request),
+            ("env", what, step),
+            ("env", f"build the reply (StepCodec{how})", build_reply),
+        ]
     # The generic path (protobuf messages, space-directed codecs), which other spaces take.
     if not payload.batched:
         out.append(

@@ -244,19 +244,11 @@ class StepCodec:
 
     # -- replies -----------------------------------------------------------------------
 
-    def encode_reply(
-        self,
-        observations: Any,
-        rewards: Any,
-        terminated: Any,
-        truncated: Any,
-        infos: Sequence[dict[str, Any]],
-        finals: Sequence[FinalStep],
-    ) -> bytes:
-        """The step reply frame (columns checked like the generic path checks them)."""
-        return b"".join(
-            self.encode_reply_parts(observations, rewards, terminated, truncated, infos, finals)
-        )
+    def encode_reply(self, *step: Any) -> bytes:
+        """The step reply frame for :meth:`encode_reply_parts`'s arguments (a
+        :class:`~rlay.protocol.StepResult`'s fields; columns checked like the generic
+        path checks them)."""
+        return b"".join(self.encode_reply_parts(*step))
 
     def encode_reply_parts(
         self,
@@ -267,9 +259,9 @@ class StepCodec:
         infos: Sequence[dict[str, Any]],
         finals: Sequence[FinalStep],
     ) -> list[Any]:
-        """:meth:`encode_reply` as the parts whose concatenation is the frame; the
-        observations are the array's own memory when it is contiguous (a transport
-        that gathers parts sends them without a copy)."""
+        """The parts whose concatenation is the step reply frame; the observations are
+        the array's own memory when it is contiguous (a transport that gathers parts
+        sends them without a copy)."""
         n = self.num_envs
         obs = coerce_array(observations, self._obs.dtype, self._obs.shape, path="observations")
         heads = self._reply_heads
