@@ -2,7 +2,7 @@
 
     python godot/harness/sample.py check             # its dynamics against Gymnasium's CartPole-v1
     python godot/harness/sample.py speed --steps 5000
-    python godot/harness/sample.py train --timesteps 30000 --seeds 0 1 2  # SB3 PPO
+    python godot/harness/sample.py train --timesteps 60000 --seeds 0 1 2  # SB3 PPO
 
 Python listens (``rlay.ServerEnv("ws://127.0.0.1:0")``); the engine page opens with
 ``?rlay_address=ws://...&rlay_train=1`` (the training page shell: no
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     speed_parser = sub.add_parser("speed")
     speed_parser.add_argument("--steps", type=int, default=5000)
     train_parser = sub.add_parser("train")
-    train_parser.add_argument("--timesteps", type=int, default=30000)
+    train_parser.add_argument("--timesteps", type=int, default=60000)
     train_parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args(argv)
     if args.command == "check":
