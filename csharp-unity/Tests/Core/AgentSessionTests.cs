@@ -17,6 +17,9 @@ namespace Rlay.Tests
         readonly double[] reward = new double[2];
         public readonly List<string> Acted = new List<string>();
 
+        /// <summary>The next step reports the mover's observation as float32, outside its int64 space.</summary>
+        public bool MisreportNextStep;
+
         public EnvSpec Open(string renderMode)
         {
             EnvSpec spec = EnvSpecs.MultiAgent("Duo-v0");
@@ -29,6 +32,11 @@ namespace Rlay.Tests
 
         Value Observe(int i)
         {
+            if (i == 0 && MisreportNextStep)
+            {
+                MisreportNextStep = false;
+                return Values.Tensor(Tensors.FromArray(new float[] { t }));
+            }
             return i == 0 ? Values.Tensor(Tensors.FromArray(new long[] { t })) : Values.Tensor(Tensors.FromArray(new float[] { t }));
         }
 
@@ -185,6 +193,31 @@ namespace Rlay.Tests
                 Assert.AreEqual(ErrorCode.FailedPrecondition, over.Error.Code);
                 StringAssert.Contains("episode is over", over.Error.Message);
                 Assert.AreEqual(2, agent.RoundTrip(new SessionRequest { Reset = new ResetRequest() }).Reset.Agents.Count);
+            }
+        }
+
+        [Test]
+        public void AMisreportIsAnEnvErrorAndLeavesTheLiveAgentsAsTheyWere()
+        {
+            var env = new DuoEnv();
+            using (Server server = Start(env))
+            using (var agent = new RawAgent(server.Address))
+            {
+                agent.RoundTrip(MultiHello());
+                var reset = new ResetRequest();
+                reset.Seeds.Add(new Seed { Value = 0 });
+                Assert.AreEqual(2, agent.RoundTrip(new SessionRequest { Reset = reset }).Reset.Agents.Count);
+
+                env.MisreportNextStep = true;
+                SessionResponse bad = agent.RoundTrip(Step("a", "mover", 1, "b", "watcher", 0));
+                Assert.AreEqual(ErrorCode.Env, bad.Error.Code, bad.Error.Message);
+                StringAssert.Contains("does not fit its space", bad.Error.Message);
+
+                // Both agents are still live for the agent side, so the next step takes both actions.
+                SessionResponse next = agent.RoundTrip(Step("a", "mover", 1, "b", "watcher", 0));
+                Assert.AreEqual(SessionResponse.KindOneofCase.Step, next.KindCase, next.Error == null ? "" : next.Error.Message);
+                CollectionAssert.AreEqual(new[] { "mover" }, next.Step.Agents[0].Agents);
+                CollectionAssert.AreEqual(new[] { "0:1", "1:0", "0:1", "1:0" }, env.Acted);
             }
         }
 

@@ -169,7 +169,9 @@ namespace Rlay
                 foreach (AgentAction acted in actions)
                     if (byAgent[acted.Agent] < 0)
                         throw new InvalidOperationException("the env did not report agent '" + spec.Agents[acted.Agent].Name + "', which acted");
-            Array.Clear(live, 0, n);
+            // Who is live changes only with a reply that is sent: a misreport (which throws
+            // below) leaves the agent side's view of the episode as it was.
+            var nextLive = new bool[n];
             for (int b = 0; b < spec.Behaviors.Count; b++)
             {
                 var members = new List<int>();
@@ -196,7 +198,7 @@ namespace Rlay
                     terminated[k] = report.Terminated;
                     truncated[k] = report.Truncated;
                     liveNow[k] = stepReply ? report.Live : true;
-                    live[members[k]] = liveNow[k];
+                    nextLive[members[k]] = liveNow[k];
                 }
                 try
                 {
@@ -216,6 +218,7 @@ namespace Rlay
                 }
                 batches.Add(batch);
             }
+            Array.Copy(nextLive, live, n);
         }
     }
 }
