@@ -205,8 +205,13 @@ class LargeFrames:
         return buffer
 
 
-# Reference counts tell when a buffer is free only where they are exact.
-_REFCOUNTS = sys.implementation.name == "cpython" and hasattr(sys, "getrefcount")
+# Reference counts tell when a buffer is free only where they are exact: CPython with
+# its GIL (a free-threaded build defers and biases them).
+_REFCOUNTS = (
+    sys.implementation.name == "cpython"
+    and hasattr(sys, "getrefcount")
+    and getattr(sys, "_is_gil_enabled", lambda: True)()
+)
 
 
 class AcceptQueue(Generic[_Conn]):
